@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// `npm test`: lint, type-check, then every test file through node's test runner, in two phases:
+// files that share nothing run concurrently; lab files (network namespaces, libvirtd, fixed
+// names) run one at a time. Ends with the line `N passed, N failed`.
+//
+//   node scripts/test.js [--area vsphere|hyperv|kvm|core|lab|...] [--no-lint] [files...]
+"use strict";
+const path = require("node:path");
+const fs = require("node:fs");
+const { spawnSync } = require("node:child_process");
+const { run } = require("node:test");
+const { spec } = require("node:test/reporters");
+const { pulumiEnv, ROOT } = require("./lib-env");
+
+function parseArgs(argv) {
+  const o = { areas: [], lint: true, files: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--area") o.areas.push(argv[++i]);
+    else if (a.startsWith("--area=")) o.areas.push(a.slice(7));
+    else if (a === "--no-lint") o.lint = false;
+    else o.files.push(a);
+  }
+  return o;
+}
+
+function walk(dir, out = []) {
+  if (!fs.existsSync(dir)) return out;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) walk(p, out);
+    else if (e.name.endsWith(".test.js")) out.push(p);
+  }
+  return out.sort();
+}
+
+function step(label, cmd, args) {
+  process.stdout.write(`\n# ${label}\n`);
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: "inherit" });
+  return r.status === 0;
+}
+
+async function runPhase(files, concurrency, counts) {
+  if (files.length === 0) return;
+  const stream = run({ files, concurrency, timeout: 40 * 60 * 1000, env: { ...pulumiEnv(), VMHA_TEST: "1" } });
+  stream.on("test:pass", (d) => {
+    if (d.details.type !== "suite") d.skip || d.todo ? counts.skipped++ : counts.passed++;
+  });
+  stream.on("test:fail", (d) => {
+    if (d.details.type !== "suite") counts.failed++;
+  });
+  await new Promise((resolve, reject) => {
+    const out = stream.compose(spec);
+    out.on("data", (chunk) => process.stdout.write(chunk));
+    out.on("end", resolve);
+    out.on("error", reject);
+  });
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  let checksOk = true;
+  if (opts.lint) {
+    checksOk = step("lint and format (biome)", path.join(ROOT, "node_modules", ".bin", "biome"), ["check", "."]) && checksOk;
+    checksOk =
+      step("type-check (tsc)", process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "."]) &&
+      checksOk;
+  }
+  let files = opts.files.length ? opts.files.map((f) => path.resolve(f)) : walk(path.join(ROOT, "dist", "tests"));
+  if (opts.areas.length) {
+    files = files.filter((f) => opts.areas.some((a) => path.relative(ROOT, f).split(path.sep).includes(a)));
+  }
+  const isLab = (f) => path.relative(ROOT, f).split(path.sep).includes("lab");
+  await runPhase(files.filter((f) => !isLab(f)), 3, counts);
+  await runPhase(files.filter(isLab), 1, counts);
+  if (!checksOk) {
+    counts.failed++;
+    process.stdout.write("\nlint or type-check failed (see above); counted as one failure\n");
+  }
+  const skipped = counts.skipped ? `, ${counts.skipped} skipped` : "";
+  process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed${skipped}\n`);
+  process.exitCode = counts.failed > 0 || counts.passed === 0 ? 1 : 0;
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err.stack || err}\n`);
+  process.exit(1);
+});

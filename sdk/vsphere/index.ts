@@ -1,0 +1,2 @@
+// Resources of this platform are added here, one file each.
+export {};
