@@ -1,0 +1,164 @@
+// VM lifecycle on one host's libvirtd. Domains are created transient from the XML in the spec,
+// so any host can start any VM and nothing is left defined after a stop or a power loss. A
+// persistent definition found for a managed VM (someone ran `virsh define`) is removed on stop.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { isNoDomain, LibvirtError, Virsh, type VirshOptions } from "./virsh";
+
+export type DomainState =
+  | "running"
+  | "blocked"
+  | "paused"
+  | "shutdown"
+  | "shut off"
+  | "crashed"
+  | "pmsuspended"
+  | "in shutdown"
+  | "idle"
+  | "absent";
+
+export interface DomainInfo {
+  name: string;
+  state: DomainState;
+  persistent: boolean;
+}
+
+export function isActive(s: DomainState): boolean {
+  return (
+    s === "running" ||
+    s === "blocked" ||
+    s === "paused" ||
+    s === "in shutdown" ||
+    s === "idle" ||
+    s === "pmsuspended"
+  );
+}
+
+export class LibvirtDriver {
+  readonly virsh: Virsh;
+  constructor(readonly opts: VirshOptions) {
+    this.virsh = new Virsh(opts);
+  }
+
+  get uri(): string {
+    return this.opts.uri;
+  }
+
+  /** Every domain libvirt knows on this host, active or defined. */
+  async list(): Promise<DomainInfo[]> {
+    const [all, persistent] = await Promise.all([
+      this.virsh.run(["list", "--all"]),
+      this.virsh.run(["list", "--all", "--persistent", "--name"]),
+    ]);
+    const pers = new Set(
+      persistent
+        .split("\n")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+    const out: DomainInfo[] = [];
+    for (const line of all.split("\n")) {
+      const m = /^\s*(\S+)\s+(\S+)\s+(.+?)\s*$/.exec(line);
+      if (!m) continue;
+      const name = m[2]!;
+      out.push({ name, state: m[3] as DomainState, persistent: pers.has(name) });
+    }
+    return out;
+  }
+
+  async state(name: string): Promise<DomainState> {
+    const r = await this.virsh.tryRun(["domstate", name]);
+    if (r.code !== 0) {
+      if (isNoDomain(r.stderr)) return "absent";
+      throw new LibvirtError(this.uri, name, `domstate: ${r.stderr.trim() || `exit ${r.code}`}`);
+    }
+    return r.stdout.trim() as DomainState;
+  }
+
+  /** Starts the VM from its XML as a transient domain. Idempotent: an active domain is left alone. */
+  async start(name: string, xml: string): Promise<"started" | "already running"> {
+    if (!new RegExp(`<name>\\s*${escapeRe(name)}\\s*</name>`).test(xml)) {
+      throw new LibvirtError(this.uri, name, "the domain XML names another domain");
+    }
+    const s = await this.state(name);
+    if (isActive(s)) return "already running";
+    if (s !== "absent") await this.undefine(name); // a stale inactive definition
+    const file = path.join(os.tmpdir(), `vmha-${process.pid}-${name}-${Date.now()}.xml`);
+    fs.writeFileSync(file, xml, { mode: 0o600 });
+    try {
+      await this.virsh.run(["create", file], name);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+    return "started";
+  }
+
+  /** Graceful shutdown with a deadline, then forced; leaves no definition behind. */
+  async stop(name: string, gracefulMs: number): Promise<"stopped" | "forced" | "absent"> {
+    let s = await this.state(name);
+    if (s === "absent") return "absent";
+    let forced = false;
+    if (isActive(s) && gracefulMs > 0) {
+      await this.virsh.tryRun(["shutdown", name]);
+      const deadline = performance.now() + gracefulMs;
+      while (performance.now() < deadline) {
+        s = await this.state(name);
+        if (!isActive(s)) break;
+        await sleep(100);
+      }
+    }
+    if (isActive(await this.state(name))) {
+      await this.destroy(name);
+      forced = true;
+    }
+    await this.undefine(name);
+    return forced ? "forced" : "stopped";
+  }
+
+  /** Immediate power-off of the domain (virsh destroy); absent is fine. */
+  async destroy(name: string): Promise<void> {
+    const r = await this.virsh.tryRun(["destroy", name]);
+    if (r.code !== 0 && !isNoDomain(r.stderr) && !/domain is not running/i.test(r.stderr)) {
+      throw new LibvirtError(this.uri, name, `destroy: ${r.stderr.trim()}`);
+    }
+  }
+
+  private async undefine(name: string): Promise<void> {
+    const r = await this.virsh.tryRun(["undefine", name, "--nvram"]);
+    if (r.code !== 0 && !isNoDomain(r.stderr) && !/transient/i.test(r.stderr)) {
+      const r2 = await this.virsh.tryRun(["undefine", name]);
+      if (r2.code !== 0 && !isNoDomain(r2.stderr) && !/transient/i.test(r2.stderr)) {
+        throw new LibvirtError(this.uri, name, `undefine: ${r2.stderr.trim()}`);
+      }
+    }
+  }
+
+  /** QEMU guest agent ping; false when the guest has no agent channel or it does not answer. */
+  async guestPing(name: string, timeoutS = 1): Promise<boolean> {
+    const r = await this.virsh.tryRun([
+      "qemu-agent-command",
+      name,
+      '{"execute":"guest-ping"}',
+      "--timeout",
+      String(timeoutS),
+    ]);
+    return r.code === 0;
+  }
+
+  /** Live migration to another host's libvirtd (peer URI) over `migrateUri` (tcp://addr). */
+  async migrate(name: string, destUri: string, migrateUri?: string, timeoutMs = 60000): Promise<void> {
+    const args = ["migrate", "--live", "--verbose", name, destUri];
+    if (migrateUri) args.push("--migrateuri", migrateUri);
+    const v = new Virsh({ uri: this.uri, timeoutMs });
+    await v.run(args, name);
+  }
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,244 @@
+// The Store of the port (../env.ts) on etcd, seen from one host. Guarantees:
+// - read() is ONE range request over the cluster prefix: every key at one revision.
+// - campaign() is a create-if-absent Txn on `election`, bound to this host's lease; the
+//   election key's create revision is the primary's term.
+// - commitManager() is ONE Txn comparing the manager's mod revision AND the election key's
+//   create revision (the fencing token): a stale primary's write fails with NotPrimaryError.
+// - Every call has a deadline (callTimeoutMs); a call that fails or times out raises
+//   StoreUnavailableError, on which the driver loop makes a primary step down.
+import type { Etcd3, Namespace, Watcher } from "etcd3";
+import type { HostReport, ManagerState, MigrateRequest, Store, StoreView } from "../env";
+import { NotPrimaryError, StoreUnavailableError } from "../env";
+import { createEtcdClient, type StoreOptions } from "./client";
+import { clusterPrefix, eventId, eventsPrefix, K } from "./keys";
+import { HostLease } from "./lease";
+
+export interface EtcdStoreOptions extends StoreOptions {
+  host: string;
+  /** Lease TTL in whole seconds (etcd's unit); 1 s needs etcd's election timeout <= ~300 ms. */
+  leaseTtlS: number;
+  /** Extra fields of leases/<host> (version, pid, boot time). */
+  presence?: Record<string, string | number>;
+}
+
+export interface ChangeEvent {
+  type: "put" | "delete";
+  key: string;
+  value: string;
+  revision: number;
+}
+
+interface ElectionKey {
+  host: string;
+  lease: string;
+  createRevision: number;
+}
+
+export class EtcdStore implements Store {
+  readonly client: Etcd3;
+  readonly ns: Namespace;
+  readonly lease: HostLease;
+  private election: ElectionKey | undefined;
+  private eventSeq = 0;
+  private readonly timeoutMs: number;
+
+  constructor(readonly opts: EtcdStoreOptions) {
+    this.client = createEtcdClient(opts);
+    this.ns = this.client.namespace(clusterPrefix(opts.cluster));
+    this.timeoutMs = opts.callTimeoutMs ?? 500;
+    this.lease = new HostLease(this.client, opts.leaseTtlS, this.timeoutMs);
+  }
+
+  get host(): string {
+    return this.opts.host;
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof StoreUnavailableError || err instanceof NotPrimaryError) throw err;
+      const msg = err instanceof Error ? err.message : String(err);
+      throw new StoreUnavailableError(
+        `host ${this.host}`,
+        `store (${this.opts.endpoints.join(",")}) ${what}: ${msg}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+
+  async keepalive(): Promise<void> {
+    await this.call("keepalive", async () => {
+      if (this.lease.granted && (await this.lease.renew())) return;
+      await this.lease.grant();
+      await this.ns
+        .put(K.lease(this.host))
+        .value(JSON.stringify({ host: this.host, lease: this.lease.id, ...this.opts.presence }))
+        .lease(this.lease.id)
+        .exec();
+    });
+  }
+
+  async read(): Promise<StoreView> {
+    const res = await this.call("read", () => this.ns.getAll().exec());
+    const prefixLen = clusterPrefix(this.opts.cluster).length;
+    const view: StoreView = {
+      revision: Number(res.header.revision),
+      spec: undefined,
+      specRevision: 0,
+      manager: undefined,
+      managerRevision: 0,
+      leases: [],
+      primary: undefined,
+      reports: {},
+      maintenance: [],
+      migrateRequests: [],
+    };
+    this.election = undefined;
+    for (const kv of res.kvs) {
+      const key = kv.key.toString().slice(prefixLen);
+      const value = kv.value.toString();
+      if (key === K.spec) {
+        view.spec = parseJson(value);
+        view.specRevision = Number(kv.mod_revision);
+      } else if (key === K.manager) {
+        view.manager = parseJson(value) as ManagerState | undefined;
+        view.managerRevision = Number(kv.mod_revision);
+      } else if (key === K.election) {
+        const host = (parseJson(value) as { host?: string } | undefined)?.host;
+        if (host) {
+          view.primary = host;
+          this.election = { host, lease: String(kv.lease), createRevision: Number(kv.create_revision) };
+        }
+      } else if (key.startsWith(K.leasePrefix)) {
+        view.leases.push(key.slice(K.leasePrefix.length));
+      } else if (key.startsWith(K.reportPrefix)) {
+        const r = parseJson(value) as HostReport | undefined;
+        if (r) view.reports[key.slice(K.reportPrefix.length)] = r;
+      } else if (key.startsWith(K.maintenancePrefix)) {
+        view.maintenance.push(key.slice(K.maintenancePrefix.length));
+      } else if (key.startsWith(K.migrateRequestPrefix)) {
+        const m = parseJson(value) as MigrateRequest | undefined;
+        if (m) view.migrateRequests.push(m);
+      }
+    }
+    view.leases.sort();
+    return view;
+  }
+
+  /** True when the election key read last is ours, on our current lease. */
+  private holdsElection(): boolean {
+    return this.election?.host === this.host && this.election.lease === this.lease.id;
+  }
+
+  async campaign(eligible: boolean): Promise<boolean> {
+    if (!eligible) {
+      if (this.holdsElection()) await this.resign();
+      return false;
+    }
+    if (this.holdsElection()) return true;
+    if (this.election) return false; // someone (or our previous lease) holds it
+    const res = await this.call("campaign", () =>
+      this.ns
+        .if(K.election, "Create", "==", 0)
+        .then(
+          this.ns
+            .put(K.election)
+            .value(JSON.stringify({ host: this.host }))
+            .lease(this.lease.id),
+        )
+        .commit(),
+    );
+    if (!res.succeeded) return false;
+    this.election = { host: this.host, lease: this.lease.id, createRevision: Number(res.header.revision) };
+    return true;
+  }
+
+  async resign(): Promise<void> {
+    const term = this.election?.createRevision;
+    if (term === undefined || !this.holdsElection()) return;
+    await this.call("resign", () =>
+      this.ns.if(K.election, "Create", "==", term).then(this.ns.delete().key(K.election)).commit(),
+    );
+    this.election = undefined;
+  }
+
+  /** The primary's term (election key create revision), when this host holds it. */
+  get term(): number | undefined {
+    return this.holdsElection() ? this.election?.createRevision : undefined;
+  }
+
+  async commitManager(expectedRevision: number, state: ManagerState): Promise<number> {
+    const term = this.term;
+    if (term === undefined)
+      throw new NotPrimaryError(`host ${this.host}`, "commit refused: this host does not hold the election");
+    const res = await this.call("commit manager", () =>
+      this.ns
+        .if(K.manager, "Mod", "==", expectedRevision)
+        .and(K.election, "Create", "==", term)
+        .then(this.ns.put(K.manager).value(JSON.stringify(state)))
+        .commit(),
+    );
+    if (!res.succeeded) {
+      this.election = undefined;
+      throw new NotPrimaryError(
+        `host ${this.host}`,
+        `commit refused: manager changed since revision ${expectedRevision} or term ${term} is over`,
+      );
+    }
+    return Number(res.header.revision);
+  }
+
+  async report(report: HostReport): Promise<void> {
+    if (!this.lease.granted) return;
+    await this.call("report", () =>
+      this.ns.put(K.report(this.host)).value(JSON.stringify(report)).lease(this.lease.id).exec(),
+    );
+  }
+
+  /** Appends one line to the event log (`vmha events`). */
+  async appendEvent(record: object): Promise<void> {
+    const id = eventId(Date.now(), this.host, this.eventSeq++);
+    const key = eventsPrefix(this.opts.cluster) + id;
+    await this.call("append event", () => this.client.put(key).value(JSON.stringify(record)).exec());
+  }
+
+  /** Watches every key of the cluster. */
+  async watch(onChange: (ev: ChangeEvent) => void): Promise<Watcher> {
+    const prefixLen = clusterPrefix(this.opts.cluster).length;
+    const w = await this.call("watch", () => this.ns.watch().prefix("").create());
+    const emit = (type: "put" | "delete") => (kv: { key: Buffer; value: Buffer; mod_revision: string }) =>
+      onChange({
+        type,
+        key: kv.key.toString().slice(prefixLen),
+        value: kv.value.toString(),
+        revision: Number(kv.mod_revision),
+      });
+    w.on("put", emit("put"));
+    w.on("delete", emit("delete"));
+    return w;
+  }
+
+  /** Clean shutdown: resign, revoke the lease (keys vanish at once), close the client. */
+  async close(revoke: boolean): Promise<void> {
+    if (revoke) {
+      try {
+        await this.resign();
+      } catch {
+        /* expires with the lease */
+      }
+      await this.lease.revoke();
+    }
+    this.client.close();
+  }
+}
+
+function parseJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+}
