@@ -19,6 +19,10 @@ export interface EtcdStoreOptions extends StoreOptions {
   leaseTtlS: number;
   /** Extra fields of leases/<host> (version, pid, boot time). */
   presence?: Record<string, string | number>;
+  /** Lease id of a previous run of this agent, taken over if it still lives. */
+  resumeLeaseId?: string;
+  /** Called with the lease id whenever a new lease is granted or resumed (persist it). */
+  onLease?: (id: string) => void;
 }
 
 export interface ChangeEvent {
@@ -72,7 +76,10 @@ export class EtcdStore implements Store {
   async keepalive(): Promise<void> {
     await this.call("keepalive", async () => {
       if (this.lease.granted && (await this.lease.renew())) return;
-      await this.lease.grant();
+      const resume = this.opts.resumeLeaseId;
+      if (!(resume && (await this.lease.resume(resume)))) await this.lease.grant();
+      this.opts.resumeLeaseId = undefined;
+      this.opts.onLease?.(this.lease.id);
       await this.ns
         .put(K.lease(this.host))
         .value(JSON.stringify({ host: this.host, lease: this.lease.id, ...this.opts.presence }))
@@ -231,6 +238,7 @@ export class EtcdStore implements Store {
       }
       await this.lease.revoke();
     }
+    this.lease.close();
     this.client.close();
   }
 }

@@ -1,59 +1,95 @@
-// A host's heartbeat: one etcd lease renewed with one keepalive request per call (the agent's
-// loop calls it every keepaliveIntervalMs; etcd3's own timer would detect a loss only after
-// 2 x TTL). As far as this host may assume, the lease is valid until the SEND time of its last
-// acknowledged keepalive plus the TTL: etcd cannot have expired it earlier.
-import type { Etcd3, Lease } from "etcd3";
-import { StoreUnreachableError } from "./errors";
+// A host's heartbeat: one etcd lease renewed over ONE long-lived keepalive stream, one request
+// per call (the agent's loop calls renew() every keepaliveIntervalMs; etcd3's own Lease timer
+// notices a loss only after 2 x TTL). As far as this host may assume, the lease is valid until
+// the SEND time of its last acknowledged keepalive plus the TTL: etcd cannot have expired it
+// earlier. The id can be resumed by a restarted agent (the lease outlives the process by up to
+// one TTL), so a quick agent restart neither drops the heartbeat nor gets the host fenced.
+import type { Etcd3, IDuplexStream, ILeaseKeepAliveRequest, ILeaseKeepAliveResponse } from "etcd3";
+
+type KeepaliveStream = IDuplexStream<ILeaseKeepAliveRequest, ILeaseKeepAliveResponse>;
 
 export class HostLease {
-  private lease: Lease | undefined;
   id = "";
   /** Monotonic ms (performance.now) until which the lease is surely alive. */
   validUntilMs = 0;
+  private stream: KeepaliveStream | undefined;
+  private waiting: ((r: ILeaseKeepAliveResponse | Error) => void) | undefined;
 
   constructor(
     private readonly client: Etcd3,
-    readonly ttlS: number,
+    public ttlS: number,
     private readonly callTimeoutMs: number,
   ) {}
+
+  get granted(): boolean {
+    return this.id !== "";
+  }
+
+  private deadline(): { deadline: number } {
+    return { deadline: Date.now() + this.callTimeoutMs };
+  }
 
   /** Grants a new lease; returns its id (decimal string). */
   async grant(): Promise<string> {
     const sent = performance.now();
-    this.lease = this.client.lease(this.ttlS, { autoKeepAlive: false });
-    try {
-      this.id = await this.lease.grant();
-    } catch (err) {
-      this.lease = undefined;
-      throw new StoreUnreachableError("lease grant", err);
-    }
+    const res = await this.client.leaseClient.leaseGrant({ TTL: this.ttlS, ID: 0 }, this.deadline());
+    if (res.error) throw new Error(`lease grant: ${res.error}`);
+    this.id = String(res.ID);
     this.validUntilMs = sent + this.ttlS * 1000;
     return this.id;
   }
 
-  get granted(): boolean {
-    return this.lease !== undefined;
-  }
-
-  get raw(): Lease {
-    if (!this.lease) throw new Error("lease: not granted");
-    return this.lease;
-  }
-
-  /** One keepalive. Returns false when etcd says the lease no longer exists. */
-  async renew(): Promise<boolean> {
-    if (!this.lease) return false;
+  /** Takes over a lease granted by a previous run of this agent, if it still lives. */
+  async resume(id: string): Promise<boolean> {
     const sent = performance.now();
-    let ttl: number;
-    try {
-      const res = await this.lease.keepaliveOnce({ deadline: Date.now() + this.callTimeoutMs });
-      ttl = Number(res.TTL);
-    } catch (err) {
-      if (/lease not found|LeaseNotFound|requested lease not found/i.test(String(err))) ttl = 0;
-      else throw new StoreUnreachableError("lease keepalive", err);
-    }
-    if (ttl <= 0) {
-      this.lease = undefined;
+    const res = await this.client.leaseClient.leaseTimeToLive({ ID: id }, this.deadline());
+    if (Number(res.TTL) <= 0) return false;
+    this.id = id;
+    this.ttlS = Number(res.grantedTTL) || this.ttlS;
+    // The lease may expire TTL after the previous run's last keepalive; renew at once.
+    this.validUntilMs = sent;
+    return this.renew();
+  }
+
+  private openStream(): Promise<KeepaliveStream> {
+    return this.client.leaseClient.leaseKeepAlive().then((s) => {
+      const drop = (err: Error) => {
+        if (this.stream === s) this.stream = undefined;
+        this.waiting?.(err);
+        this.waiting = undefined;
+      };
+      s.on("data", (r) => {
+        const w = this.waiting;
+        this.waiting = undefined;
+        w?.(r);
+      });
+      s.on("error", (err) => drop(err));
+      s.on("end", () => drop(new Error("keepalive stream ended")));
+      this.stream = s;
+      return s;
+    });
+  }
+
+  /** One keepalive. Returns false when etcd says the lease no longer exists; throws when unreachable. */
+  async renew(): Promise<boolean> {
+    if (!this.id) return false;
+    const sent = performance.now();
+    const stream = this.stream ?? (await this.openStream());
+    const res = await new Promise<ILeaseKeepAliveResponse>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting = undefined;
+        if (this.stream === stream) this.stream = undefined;
+        stream.cancel();
+        reject(new Error(`keepalive not acknowledged within ${this.callTimeoutMs} ms`));
+      }, this.callTimeoutMs);
+      this.waiting = (r) => {
+        clearTimeout(timer);
+        r instanceof Error ? reject(r) : resolve(r);
+      };
+      stream.write({ ID: this.id });
+    });
+    if (Number(res.TTL) <= 0) {
+      this.id = "";
       return false;
     }
     this.validUntilMs = sent + this.ttlS * 1000;
@@ -62,12 +98,18 @@ export class HostLease {
 
   /** Deletes the lease (clean shutdown: the host's keys vanish at once). */
   async revoke(): Promise<void> {
-    if (!this.lease) return;
+    if (!this.id) return;
     try {
-      await this.lease.revoke({ deadline: Date.now() + this.callTimeoutMs });
+      await this.client.leaseClient.leaseRevoke({ ID: this.id }, this.deadline());
     } catch {
       /* it expires by itself */
     }
-    this.lease = undefined;
+    this.id = "";
+    this.close();
+  }
+
+  close(): void {
+    this.stream?.cancel();
+    this.stream = undefined;
   }
 }

@@ -1,0 +1,59 @@
+// vmha-agent: one per KVM host. Joins the cluster with a lease, takes part in the election and
+// runs the shared driver loop (core/driver.ts) on the real Env. A restarted agent resumes its
+// lease (if it still lives) and adopts the resources libvirt already runs: the loop lists them
+// before deciding anything, so they are reported as running, not started again.
+import type * as http from "node:http";
+import { runAgent } from "../core/driver";
+import type { AgentConfig } from "./config";
+import { createRealEnv } from "./real-env";
+
+export interface AgentHandle {
+  /** Resolves when the loop has stopped and everything is closed. */
+  done: Promise<void>;
+  /**
+   * Stops the agent. Resources keep running and the lease is kept until it expires, so an agent
+   * restarted within one lease TTL continues as if nothing happened. With `leave`, the lease is
+   * revoked (the host leaves the cluster at once; the primary then treats it as failed).
+   */
+  stop(opts?: { leave?: boolean }): Promise<void>;
+}
+
+export async function startAgent(cfg: AgentConfig): Promise<AgentHandle> {
+  const real = createRealEnv(cfg);
+  const { logger } = real;
+  const say = (message: string, level: "info" | "warn" | "error" = "info") =>
+    logger.log({ level, host: cfg.host, subject: "agent", message });
+  let server: http.Server | undefined;
+  if (cfg.metrics) server = await real.metrics.serve(cfg.metrics);
+  await real.start();
+  say(
+    `started: cluster ${cfg.cluster}, etcd ${cfg.etcd.join(",")}, libvirt ${cfg.libvirtUri}, lease ttl ${cfg.leaseTtlS} s` +
+      `${cfg.metrics ? `, metrics http://${cfg.metrics}/metrics` : ""}, watchdog ${cfg.watchdog ?? "none"}`,
+  );
+  const abort = new AbortController();
+  let leave = false;
+  const loop = runAgent(real.env, { signal: abort.signal });
+  const done = loop
+    .catch((err: unknown) => {
+      say(`loop failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, "error");
+      throw err;
+    })
+    .finally(async () => {
+      server?.close();
+      await real.close({ revokeLease: leave });
+    });
+  return {
+    done,
+    async stop(opts = {}) {
+      leave = opts.leave === true;
+      say(
+        leave
+          ? "stopping: leaving the cluster (lease revoked)"
+          : "stopping: resources keep running, lease kept until it expires",
+      );
+      abort.abort();
+      real.clock.wake();
+      await done.catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// vmha-agent configuration: command-line flags, each with an environment variable, or a JSON
+// file (--config). One zod schema gives the types, the defaults and the error messages.
+import * as fs from "node:fs";
+import { z } from "zod";
+
+export const AgentConfigSchema = z.object({
+  host: z.string().min(1).describe("This host's name, a key of spec.hosts"),
+  cluster: z.string().min(1).describe("Cluster name: store prefix /vmha/<cluster>/"),
+  etcd: z.array(z.string().url()).min(1).describe("etcd client URLs"),
+  etcdCaFile: z.string().optional(),
+  etcdCertFile: z.string().optional(),
+  etcdKeyFile: z.string().optional(),
+  etcdUser: z.string().optional(),
+  /** Read from VMHA_ETCD_PASSWORD or etcdPasswordFile; never a flag (it would show in ps). */
+  etcdPasswordFile: z.string().optional(),
+  storeTimeoutMs: z.number().int().positive().default(400),
+  leaseTtlS: z.number().int().positive().default(1),
+  libvirtUri: z.string().default("qemu:///system"),
+  gracefulStopMs: z.number().int().nonnegative().default(10000),
+  ocfTimeoutMs: z.number().int().positive().default(20000),
+  budgetMs: z.number().int().positive().default(100),
+  watchdog: z.string().optional().describe("Watchdog device, e.g. /dev/watchdog (softdog)"),
+  fenceSecretsFile: z.string().optional(),
+  metrics: z.string().optional().describe("host:port for /metrics"),
+  stateDir: z.string().default("/var/lib/vmha"),
+  logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+export type AgentConfig = z.output<typeof AgentConfigSchema>;
+export type AgentConfigInput = z.input<typeof AgentConfigSchema>;
+
+export function loadAgentConfig(flags: Partial<AgentConfigInput>, file?: string): AgentConfig {
+  const fromFile = file ? (JSON.parse(fs.readFileSync(file, "utf8")) as Partial<AgentConfigInput>) : {};
+  const defined = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
+  const r = AgentConfigSchema.safeParse({ ...fromFile, ...defined });
+  if (!r.success) {
+    throw new Error(
+      `vmha-agent configuration: ${r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
+    );
+  }
+  return r.data;
+}
+
+export function etcdPassword(cfg: AgentConfig): string | undefined {
+  if (process.env["VMHA_ETCD_PASSWORD"]) return process.env["VMHA_ETCD_PASSWORD"];
+  if (cfg.etcdPasswordFile) return fs.readFileSync(cfg.etcdPasswordFile, "utf8").trim();
+  return undefined;
+}

@@ -1,0 +1,233 @@
+// The ResourceDriver of the port on one real host: libvirt for VMs (domain XML from the spec,
+// transient domains), any OCF agent for `ocf`/`ip` resources and for VMs whose spec names an
+// agent (ocf:heartbeat:VirtualDomain). Idempotent: starting a running resource or stopping a
+// stopped one succeeds. Errors name the resource and say whether retrying can help.
+import * as fs from "node:fs";
+import type { MonitorResult, ResourceDriver, ResourceSpec } from "../env";
+import { RetryableError, TerminalError } from "../env";
+import { isActive, type LibvirtDriver } from "../libvirt/driver";
+import type { DomainWatch } from "../libvirt/watch";
+import { OCF, type OcfResource, runOcf } from "../ocf/runner";
+
+export interface HostResourcesOptions {
+  host: string;
+  /** Graceful shutdown deadline before a VM is destroyed. */
+  gracefulStopMs: number;
+  /** Deadline of one OCF action. */
+  ocfTimeoutMs: number;
+  /** libvirt URI and migration address of a peer host, for live migration. */
+  peer: (host: string) => { libvirtUri: string; migrateUri?: string } | undefined;
+  /** Called when a long operation finished (wakes the loop). */
+  onDone?: () => void;
+}
+
+type Backend = { type: "libvirt"; xml: () => string } | { type: "ocf"; res: OcfResource };
+
+const TERMINAL_OCF = new Set<number>([
+  OCF.ERR_ARGS,
+  OCF.ERR_UNIMPLEMENTED,
+  OCF.ERR_PERM,
+  OCF.ERR_INSTALLED,
+  OCF.ERR_CONFIGURED,
+]);
+
+export class HostResources implements ResourceDriver {
+  private readonly ocfRunning = new Set<string>();
+  private readonly probed = new Set<string>();
+  private readonly lastPingOk = new Map<string, number>();
+  private readonly startedAt = new Map<string, number>();
+
+  constructor(
+    private readonly libvirt: LibvirtDriver,
+    private readonly watch: DomainWatch,
+    private readonly opts: HostResourcesOptions,
+  ) {}
+
+  backend(name: string, spec: ResourceSpec): Backend {
+    const agent =
+      spec.agent ??
+      (spec.kind === "ip" ? "ocf:heartbeat:IPaddr2" : spec.kind === "vm" ? "libvirt" : undefined);
+    if (!agent)
+      throw new TerminalError(`resource ${name}`, `kind ${spec.kind} needs an agent (ocf:<provider>:<type>)`);
+    if (agent === "libvirt") {
+      return {
+        type: "libvirt",
+        xml: () => {
+          if (spec.params["domainXml"]) return spec.params["domainXml"];
+          const file = spec.params["config"];
+          if (file) {
+            try {
+              return fs.readFileSync(file, "utf8");
+            } catch (err) {
+              throw new TerminalError(
+                `resource ${name}`,
+                `cannot read domain XML ${file} on ${this.opts.host}: ${String(err)}`,
+              );
+            }
+          }
+          throw new TerminalError(`resource ${name}`, "spec has neither params.domainXml nor params.config");
+        },
+      };
+    }
+    return { type: "ocf", res: { name, agent, params: spec.params } };
+  }
+
+  async list(spec: Readonly<Record<string, ResourceSpec>>): Promise<string[]> {
+    if (!this.watch.fresh) await this.watch.refresh();
+    if (!this.watch.fresh)
+      throw new RetryableError(
+        `host ${this.opts.host}`,
+        `libvirt not answering: ${this.watch.lastError ?? "?"}`,
+      );
+    const out: string[] = [];
+    for (const [name, s] of Object.entries(spec)) {
+      let b: Backend;
+      try {
+        b = this.backend(name, s);
+      } catch {
+        continue;
+      }
+      if (b.type === "libvirt") {
+        if (isActive(this.watch.state(name))) out.push(name);
+      } else {
+        if (!this.probed.has(name)) await this.probe(b.res);
+        if (this.ocfRunning.has(name)) out.push(name);
+      }
+    }
+    return out.sort();
+  }
+
+  /** First look at an OCF resource (adoption after an agent restart). */
+  private async probe(res: OcfResource): Promise<void> {
+    const r = await runOcf(res, "monitor", this.opts.ocfTimeoutMs);
+    this.probed.add(res.name);
+    if (r.code === OCF.SUCCESS) this.ocfRunning.add(res.name);
+  }
+
+  async start(name: string, spec: ResourceSpec): Promise<void> {
+    try {
+      const b = this.backend(name, spec);
+      if (b.type === "libvirt") {
+        try {
+          await this.libvirt.start(name, b.xml());
+        } catch (err) {
+          if (err instanceof TerminalError) throw err;
+          throw new RetryableError(`resource ${name}`, `start on ${this.opts.host}: ${msg(err)}`);
+        } finally {
+          await this.watch.refresh();
+        }
+      } else {
+        const r = await runOcf(b.res, "start", this.opts.ocfTimeoutMs);
+        this.probed.add(name);
+        if (r.code !== OCF.SUCCESS)
+          throw ocfError(name, this.opts.host, r.action, r.codeName, r.output, r.code);
+        this.ocfRunning.add(name);
+      }
+      this.startedAt.set(name, Date.now());
+      this.lastPingOk.delete(name);
+    } finally {
+      this.done();
+    }
+  }
+
+  async stop(name: string, spec: ResourceSpec, mode: "stop" | "kill"): Promise<void> {
+    try {
+      const b = this.backend(name, spec);
+      if (b.type === "libvirt") {
+        try {
+          if (mode === "kill") await this.libvirt.stop(name, 0);
+          else await this.libvirt.stop(name, this.opts.gracefulStopMs);
+        } catch (err) {
+          throw new RetryableError(`resource ${name}`, `${mode} on ${this.opts.host}: ${msg(err)}`);
+        } finally {
+          await this.watch.refresh();
+        }
+      } else {
+        const r = await runOcf(
+          b.res,
+          "stop",
+          mode === "kill" ? Math.min(5000, this.opts.ocfTimeoutMs) : this.opts.ocfTimeoutMs,
+        );
+        this.probed.add(name);
+        if (r.code !== OCF.SUCCESS && r.code !== OCF.NOT_RUNNING) {
+          throw ocfError(name, this.opts.host, r.action, r.codeName, r.output, r.code);
+        }
+        this.ocfRunning.delete(name);
+      }
+      this.startedAt.delete(name);
+    } finally {
+      this.done();
+    }
+  }
+
+  async monitor(name: string, spec: ResourceSpec): Promise<MonitorResult> {
+    const b = this.backend(name, spec);
+    if (b.type === "ocf") {
+      const r = await runOcf(b.res, "monitor", this.opts.ocfTimeoutMs);
+      if (r.code === OCF.SUCCESS) this.ocfRunning.add(name);
+      if (r.code === OCF.NOT_RUNNING) this.ocfRunning.delete(name);
+      return {
+        running: r.code !== OCF.NOT_RUNNING,
+        healthy: r.code === OCF.SUCCESS,
+        detail: `${b.res.agent} monitor: ${r.codeName}${r.output ? `: ${r.output.split("\n").pop()}` : ""}`,
+      };
+    }
+    const state = this.watch.state(name);
+    const result: MonitorResult = {
+      running: isActive(state),
+      healthy: state === "running",
+      detail: `domain state ${state}`,
+    };
+    if (spec.monitoring.guestHeartbeat && result.running) {
+      const now = Date.now();
+      if (await this.libvirt.guestPing(name)) this.lastPingOk.set(name, now);
+      const since = this.lastPingOk.get(name) ?? this.startedAt.get(name) ?? now;
+      result.heartbeatAgeMs = now - since;
+    }
+    return result;
+  }
+
+  async migrate(name: string, spec: ResourceSpec, target: string): Promise<void> {
+    try {
+      const b = this.backend(name, spec);
+      if (b.type !== "libvirt")
+        throw new TerminalError(`resource ${name}`, `live migration needs a libvirt VM, not ${spec.agent}`);
+      const peer = this.opts.peer(target);
+      if (!peer)
+        throw new TerminalError(`resource ${name}`, `no libvirt address known for target host ${target}`);
+      try {
+        await this.libvirt.migrate(name, peer.libvirtUri, peer.migrateUri);
+      } catch (err) {
+        throw new RetryableError(`resource ${name}`, `migrate ${this.opts.host} -> ${target}: ${msg(err)}`);
+      } finally {
+        await this.watch.refresh();
+      }
+      this.startedAt.delete(name);
+    } finally {
+      this.done();
+    }
+  }
+
+  private done(): void {
+    const cb = this.opts.onDone;
+    if (cb) setImmediate(cb);
+  }
+}
+
+function msg(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function ocfError(
+  name: string,
+  host: string,
+  action: string,
+  codeName: string,
+  output: string,
+  code: number,
+): Error {
+  const text = `${action} on ${host}: ${codeName}${output ? `: ${output.split("\n").pop()}` : ""}`;
+  return TERMINAL_OCF.has(code)
+    ? new TerminalError(`resource ${name}`, text)
+    : new RetryableError(`resource ${name}`, text);
+}
