@@ -19,10 +19,12 @@ function parseArgs(argv) {
 
 async function main() {
   const { wanted } = parseArgs(process.argv.slice(2));
-  const chosen = steps.filter((s) => wanted.size === 0 ? s.default !== false : wanted.has(s.name));
+  const chosen = steps.filter((s) => (wanted.size === 0 ? s.default !== false : wanted.has(s.name)));
   const unknown = [...wanted].filter((w) => !steps.some((s) => s.name === w));
   if (unknown.length > 0) {
-    throw new Error(`unknown set-up step(s) ${unknown.join(", ")}; known: ${steps.map((s) => s.name).join(", ")}`);
+    throw new Error(
+      `unknown set-up step(s) ${unknown.join(", ")}; known: ${steps.map((s) => s.name).join(", ")}`,
+    );
   }
   for (const step of chosen) {
     const t0 = Date.now();
@@ -35,6 +37,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  process.stderr.write(`setup failed: ${err && err.message ? err.message : err}\n`);
+  process.stderr.write(`setup failed: ${err?.message ? err.message : err}\n`);
   process.exit(1);
 });

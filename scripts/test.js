@@ -42,7 +42,12 @@ function step(label, cmd, args) {
 
 async function runPhase(files, concurrency, counts) {
   if (files.length === 0) return;
-  const stream = run({ files, concurrency, timeout: 40 * 60 * 1000, env: { ...pulumiEnv(), VMHA_TEST: "1" } });
+  const stream = run({
+    files,
+    concurrency,
+    timeout: 40 * 60 * 1000,
+    env: { ...pulumiEnv(), VMHA_TEST: "1" },
+  });
   stream.on("test:pass", (d) => {
     if (d.details.type !== "suite") d.skip || d.todo ? counts.skipped++ : counts.passed++;
   });
@@ -62,17 +67,28 @@ async function main() {
   const counts = { passed: 0, failed: 0, skipped: 0 };
   let checksOk = true;
   if (opts.lint) {
-    checksOk = step("lint and format (biome)", path.join(ROOT, "node_modules", ".bin", "biome"), ["check", "."]) && checksOk;
     checksOk =
-      step("type-check (tsc)", process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "."]) &&
+      step("lint and format (biome)", path.join(ROOT, "node_modules", ".bin", "biome"), ["check", "."]) &&
       checksOk;
+    checksOk =
+      step("type-check (tsc)", process.execPath, [
+        path.join(ROOT, "node_modules", "typescript", "bin", "tsc"),
+        "-p",
+        ".",
+      ]) && checksOk;
   }
-  let files = opts.files.length ? opts.files.map((f) => path.resolve(f)) : walk(path.join(ROOT, "dist", "tests"));
+  let files = opts.files.length
+    ? opts.files.map((f) => path.resolve(f))
+    : walk(path.join(ROOT, "dist", "tests"));
   if (opts.areas.length) {
     files = files.filter((f) => opts.areas.some((a) => path.relative(ROOT, f).split(path.sep).includes(a)));
   }
   const isLab = (f) => path.relative(ROOT, f).split(path.sep).includes("lab");
-  await runPhase(files.filter((f) => !isLab(f)), 3, counts);
+  await runPhase(
+    files.filter((f) => !isLab(f)),
+    3,
+    counts,
+  );
   await runPhase(files.filter(isLab), 1, counts);
   if (!checksOk) {
     counts.failed++;

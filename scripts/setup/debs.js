@@ -22,6 +22,7 @@ const GROUPS = {
 };
 
 function missing(pkgs) {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax.
   const r = spawnSync("dpkg-query", ["-W", "-f=${Package} ${Status}\n", ...pkgs], { encoding: "utf8" });
   const ok = new Set(
     r.stdout

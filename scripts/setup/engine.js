@@ -8,8 +8,8 @@ const { run, heartbeat, exists, log } = require("./util");
 
 function pinnedVersion(root) {
   const lock = JSON.parse(fs.readFileSync(path.join(root, "package-lock.json"), "utf8"));
-  const entry = lock.packages && lock.packages["node_modules/@pulumi/pulumi"];
-  if (!entry || !entry.version) throw new Error("package-lock.json has no node_modules/@pulumi/pulumi entry");
+  const entry = lock.packages?.["node_modules/@pulumi/pulumi"];
+  if (!entry?.version) throw new Error("package-lock.json has no node_modules/@pulumi/pulumi entry");
   return entry.version;
 }
 
@@ -41,7 +41,11 @@ const engineStep = {
     const version = pinnedVersion(root);
     if (engineOnPath(version)) return "";
     const dir = engineDir(root);
-    if (BINARIES.every((b) => exists(path.join(dir, b)))) return "";
+    if (BINARIES.every((b) => exists(path.join(dir, b)))) {
+      if (!fs.readFileSync(path.join(dir, "pulumi-resource-pulumi-nodejs"), "utf8").includes("vmha"))
+        writeProviderShim(root, dir);
+      return "";
+    }
     return `building the Pulumi engine v${version} from Go modules into ${path.relative(root, dir)} (first time only, ~5-10 min)`;
   },
   async run(root) {
@@ -74,11 +78,27 @@ const engineStep = {
     } finally {
       stop();
     }
-    const shim = path.join(root, "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs");
-    fs.copyFileSync(shim, path.join(dir, "pulumi-resource-pulumi-nodejs"));
-    fs.chmodSync(path.join(dir, "pulumi-resource-pulumi-nodejs"), 0o755);
+    writeProviderShim(root, dir);
   },
 };
+
+/**
+ * The engine starts dynamic providers through `pulumi-resource-pulumi-nodejs`. @pulumi/pulumi's own
+ * shim resolves the SDK from the working directory only, and silently does nothing when that
+ * fails; this one also falls back to this checkout's SDK and says so when neither is found.
+ */
+function writeProviderShim(root, dir) {
+  const fallback = path.join(root, "node_modules", "@pulumi", "pulumi", "cmd", "dynamic-provider");
+  const script = `#!/bin/sh
+# Written by vmha's set-up (scripts/setup/engine.js).
+script=$(node -e "console.log(require.resolve('@pulumi/pulumi/cmd/dynamic-provider'))" 2>/dev/null)
+[ -n "$script" ] || script='${fallback}'
+[ -e "$script" ] || [ -e "$script.js" ] || [ -e "$script/index.js" ] || { echo "pulumi-resource-pulumi-nodejs: @pulumi/pulumi not found from $(pwd) nor at $script" >&2; exit 1; }
+exec node "$script" "$@"
+`;
+  const out = path.join(dir, "pulumi-resource-pulumi-nodejs");
+  fs.writeFileSync(out, script, { mode: 0o755 });
+}
 
 /** Where the engine binaries are: the pinned one on PATH, or the cached build. */
 function engineBin(root) {

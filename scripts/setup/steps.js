@@ -10,15 +10,20 @@ const { engineStep } = require("./engine");
 const { debStep } = require("./debs");
 
 function lockHash(root) {
-  return crypto.createHash("sha256").update(fs.readFileSync(path.join(root, "package-lock.json"))).digest("hex");
+  return crypto
+    .createHash("sha256")
+    .update(fs.readFileSync(path.join(root, "package-lock.json")))
+    .digest("hex");
 }
 
 const npmStep = {
   name: "npm",
   async needed(root) {
     const stamp = path.join(root, "node_modules", ".vmha-lock-hash");
-    if (!exists(path.join(root, "node_modules", ".bin", "node"))) return "installing npm packages (pinned Node, Pulumi SDK, ...)";
-    if (!exists(stamp) || fs.readFileSync(stamp, "utf8") !== lockHash(root)) return "package-lock.json changed: reinstalling npm packages";
+    if (!exists(path.join(root, "node_modules", ".bin", "node")))
+      return "installing npm packages (pinned Node, Pulumi SDK, ...)";
+    if (!exists(stamp) || fs.readFileSync(stamp, "utf8") !== lockHash(root))
+      return "package-lock.json changed: reinstalling npm packages";
     return "";
   },
   async run(root) {

@@ -32,7 +32,10 @@ function run(cmd, args, opts = {}) {
 /** Prints a dot-free heartbeat so long silent steps (go build) still show progress. */
 function heartbeat(label, everyMs = 20000) {
   const t0 = Date.now();
-  const timer = setInterval(() => log(`  ${label}: still working (${Math.round((Date.now() - t0) / 1000)} s)`), everyMs);
+  const timer = setInterval(
+    () => log(`  ${label}: still working (${Math.round((Date.now() - t0) / 1000)} s)`),
+    everyMs,
+  );
   return () => clearInterval(timer);
 }
 

@@ -1,0 +1,109 @@
+// A resource is defined once: schemas, replacement rules, secrets and platform functions. The
+// dynamic provider, the typed SDK class and the docs all come from this one definition.
+import type { z } from "zod";
+import type { CheckFailure } from "./errors";
+import type { RetryPolicy } from "./retry";
+
+// biome-ignore lint/suspicious/noExplicitAny: zod object shapes are heterogeneous by design.
+export type AnyObjectSchema = z.ZodObject<any>;
+
+export interface ConfigReader {
+  get(key: string): string | undefined;
+}
+
+export interface CallOptions {
+  timeoutMs?: number;
+  retry?: RetryPolicy;
+}
+
+/** What every platform call receives. */
+export interface OpContext {
+  /** The resource's stable key, e.g. `vsphere:HaSettings`, for error messages. */
+  readonly resource: string;
+  /** The stack's configuration (namespaced keys such as `vmha:vsphereServer`). */
+  readonly config: ConfigReader;
+  /** Aborted when the operation's deadline passes. */
+  readonly signal: AbortSignal;
+  /** A progress sentence, shown by the engine while the operation runs. */
+  progress(message: string): void;
+  /**
+   * Runs one platform call with a deadline and bounded retries of transient errors; the last
+   * failure reads "<label>: after N attempts: …".
+   */
+  call<T>(label: string, fn: (signal: AbortSignal) => Promise<T>, opts?: CallOptions): Promise<T>;
+}
+
+/** The schema half of a definition: safe to load in a Pulumi program (no platform code). */
+export interface ResourceSchema<I extends AnyObjectSchema, O extends AnyObjectSchema> {
+  /** Stable dispatch key `<platform>:<Type>`; never rename it, state written earlier refers to it. */
+  readonly key: string;
+  /** Module path of the full definition, relative to the package root, without extension. */
+  readonly module: string;
+  readonly description: string;
+  readonly inputs: I;
+  readonly outputs: O;
+  /** Input fields whose change forces a new resource. */
+  readonly replaceOn?: ReadonlyArray<keyof z.output<I> & string>;
+  /** Delete the old resource before creating its replacement (names that must stay unique). */
+  readonly deleteBeforeReplace?: boolean;
+  /**
+   * Input fields holding credentials: always made secret by the SDK class (even when passed as
+   * plain strings), and never echoed in check failures.
+   */
+  readonly secretInputs?: ReadonlyArray<keyof z.output<I> & string>;
+  /** Output fields that are always secret (inputs that were secret stay secret on their own). */
+  readonly secretOutputs?: ReadonlyArray<keyof z.output<O> & string>;
+}
+
+/** The live state of a resource: its inputs as last applied (or read back) and its outputs. */
+export interface State<I extends AnyObjectSchema, O extends AnyObjectSchema> {
+  inputs: z.output<I>;
+  outputs: z.output<O>;
+}
+
+export interface Timeouts {
+  check: number;
+  create: number;
+  read: number;
+  update: number;
+  delete: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  check: 60_000,
+  create: 600_000,
+  read: 120_000,
+  update: 600_000,
+  delete: 600_000,
+};
+
+export interface ResourceDefinition<I extends AnyObjectSchema, O extends AnyObjectSchema>
+  extends ResourceSchema<I, O> {
+  readonly timeouts?: Partial<Timeouts>;
+  readonly retry?: RetryPolicy;
+  /** Checks beyond the schema that need the platform or other state (admission control...). */
+  validate?(inputs: z.output<I>, ctx: OpContext, olds?: State<I, O>): Promise<CheckFailure[]>;
+  create(inputs: z.output<I>, ctx: OpContext): Promise<{ id: string; outputs: z.output<O> }>;
+  /** Live state, or undefined when the object no longer exists. */
+  read(id: string, current: State<I, O>, ctx: OpContext): Promise<State<I, O> | undefined>;
+  /** Absent: every input change replaces the resource. */
+  update?(id: string, olds: State<I, O>, news: z.output<I>, ctx: OpContext): Promise<z.output<O>>;
+  delete(id: string, state: State<I, O>, ctx: OpContext): Promise<void>;
+  /**
+   * Input fields whose difference is not a change (for example a VM's current host after a
+   * failover). Return the names to ignore for this pair of states.
+   */
+  ignoreDifferences?(olds: State<I, O>, news: z.output<I>): ReadonlyArray<string>;
+}
+
+export function defineSchema<I extends AnyObjectSchema, O extends AnyObjectSchema>(
+  s: ResourceSchema<I, O>,
+): ResourceSchema<I, O> {
+  return s;
+}
+
+export function defineResource<I extends AnyObjectSchema, O extends AnyObjectSchema>(
+  d: ResourceDefinition<I, O>,
+): ResourceDefinition<I, O> {
+  return d;
+}
