@@ -1,0 +1,324 @@
+// The shared driver loop: takes an Env, builds the snapshot, calls the pure decide(), carries
+// out its actions and feeds their results back as events. The real agent (issue 5) and the
+// simulator run exactly this code; only the Env differs. No IO of its own: everything goes
+// through the Env, so this file is as deterministic as the Env it is given.
+//
+// One iteration:
+//   1. keepalive, read (one consistent StoreView), campaign -> isPrimary; any StoreUnavailable
+//      makes the iteration "store unreachable" (not primary, last view kept, event
+//      store-unreachable) so a primary that loses the store steps down and decides nothing;
+//   2. list what the local hypervisor runs;
+//   3. decide(tick | store-unreachable), then decide() once per result event of the actions;
+//      commit (CAS) runs first and a failed commit drops the rest of that decision;
+//   4. report, pet the watchdog if the core asked for it; return the sentence.
+
+import type { Env } from "../env";
+import { decide } from "./decide";
+import { mayCampaign } from "./election";
+import { errorMessage, NotPrimaryError, RetryableError, StoreUnavailableError } from "./errors";
+import {
+  type Action,
+  type CoreEvent,
+  emptyLocal,
+  type LocalState,
+  type Snapshot,
+  type StoreView,
+} from "./model";
+import { buildReport } from "./report";
+import { type ClusterSpec, tryParseSpec } from "./spec";
+
+/** Per-agent memory carried across iterations. */
+export interface AgentRuntime {
+  local: LocalState;
+  spec?: ClusterSpec;
+  specRevision: number;
+  view?: StoreView;
+  /** Long operations still running, by key ("fence:h2", "start:web"). */
+  inFlight: Map<string, Promise<CoreEvent>>;
+  /** Results that arrived after the iteration that started them. */
+  completed: CoreEvent[];
+  lastSentence?: string;
+}
+
+export function newAgentRuntime(host: string): AgentRuntime {
+  return { local: emptyLocal(host), specRevision: -1, inFlight: new Map(), completed: [] };
+}
+
+const MAX_DECISIONS = 200;
+
+/** Runs one iteration and returns its sentence. Throws only on programming errors. */
+export async function runIteration(env: Env, agent: AgentRuntime): Promise<string> {
+  const now = env.clock.now();
+  const read = await readStore(env, agent, now);
+  if (!agent.spec || !agent.view) return say(env, agent, "waiting for a valid cluster spec in the store");
+  let running: string[];
+  try {
+    running = await env.driver.list(agent.spec.resources);
+  } catch (err) {
+    env.log.log({
+      level: "warn",
+      host: env.host,
+      subject: "driver",
+      message: `list failed: ${errorMessage(err)}`,
+    });
+    running = agent.local.running;
+  }
+  const snap: Snapshot = {
+    self: env.host,
+    spec: agent.spec,
+    view: agent.view,
+    storeReachable: read.reachable,
+    isPrimary: read.isPrimary,
+    inFlight: [...agent.inFlight.keys()],
+    running,
+    local: agent.local,
+  };
+  const queue: CoreEvent[] = agent.completed.splice(0);
+  queue.push(read.reachable ? { type: "tick" } : { type: "store-unreachable", error: read.error ?? "" });
+  let sentence = "";
+  let pet = false;
+  for (let n = 0; n < queue.length && n < MAX_DECISIONS; n++) {
+    const d = decide(snap, queue[n]!, now);
+    snap.local = d.next.local;
+    if (queue[n]!.type === "tick" || queue[n]!.type === "store-unreachable" || !sentence)
+      sentence = d.sentence;
+    pet = pet || d.actions.some((a) => a.type === "watchdog");
+    queue.push(...(await execute(env, agent, snap, d.actions)));
+    snap.inFlight = [...agent.inFlight.keys()];
+  }
+  agent.local = snap.local;
+  agent.view = snap.view;
+  if (read.reachable) {
+    try {
+      await env.store.report(buildReport(agent.local, now));
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+    }
+  }
+  if (pet) await env.watchdog.pet();
+  return say(env, agent, sentence);
+}
+
+interface ReadResult {
+  reachable: boolean;
+  isPrimary: boolean;
+  error?: string;
+}
+
+async function readStore(env: Env, agent: AgentRuntime, now: number): Promise<ReadResult> {
+  try {
+    await env.store.keepalive();
+    agent.local = { ...agent.local, leaseOkAt: now };
+    const view = await env.store.read();
+    agent.view = view;
+    if (view.specRevision !== agent.specRevision) loadSpec(env, agent, view);
+    const isPrimary = agent.spec ? await env.store.campaign(mayCampaign(view, env.host)) : false;
+    return { reachable: true, isPrimary };
+  } catch (err) {
+    if (!(err instanceof StoreUnavailableError)) throw err;
+    return { reachable: false, isPrimary: false, error: err.message };
+  }
+}
+
+function loadSpec(env: Env, agent: AgentRuntime, view: StoreView): void {
+  agent.specRevision = view.specRevision;
+  const r = tryParseSpec(view.spec);
+  if (r.ok) {
+    agent.spec = r.spec;
+    for (const w of r.warnings) {
+      env.log.log({ level: "warn", host: env.host, subject: "spec", message: `${w.property}: ${w.reason}` });
+    }
+    return;
+  }
+  const msg = r.issues.map((i) => `${i.property}: ${i.reason}`).join("; ");
+  const keep = agent.spec ? "keeping the previous spec" : "no spec to run";
+  env.log.log({ level: "error", host: env.host, subject: "spec", message: `rejected (${keep}): ${msg}` });
+}
+
+function say(env: Env, agent: AgentRuntime, sentence: string): string {
+  if (sentence !== agent.lastSentence) {
+    env.log.log({ level: "info", host: env.host, subject: "sentence", message: sentence });
+    agent.lastSentence = sentence;
+  }
+  return sentence;
+}
+
+/** Carries out one decision's actions; returns the result events that are already known. */
+async function execute(
+  env: Env,
+  agent: AgentRuntime,
+  snap: Snapshot,
+  actions: Action[],
+): Promise<CoreEvent[]> {
+  const started: Array<Promise<CoreEvent | undefined>> = [];
+  for (const a of actions) {
+    if (a.type === "log") {
+      env.log.log({ level: a.level, host: env.host, subject: a.subject, message: a.message });
+    } else if (a.type === "commit") {
+      if (!(await commit(env, snap, a.revision, a.state))) return [{ type: "commit-failed", error: "lost" }];
+    } else if (a.type === "watchdog") {
+      // petted once at the end of the iteration
+    } else {
+      for (const [key, op] of operations(env, snap, a)) started.push(runLong(env, agent, key, op));
+    }
+  }
+  const results = await Promise.all(started);
+  return results.filter((e): e is CoreEvent => e !== undefined);
+}
+
+async function commit(
+  env: Env,
+  snap: Snapshot,
+  revision: number,
+  state: Snapshot["view"]["manager"],
+): Promise<boolean> {
+  if (!state) return true;
+  try {
+    const rev = await env.store.commitManager(revision, state);
+    snap.view = { ...snap.view, manager: state, managerRevision: rev };
+    return true;
+  } catch (err) {
+    if (!(err instanceof NotPrimaryError || err instanceof StoreUnavailableError)) throw err;
+    snap.isPrimary = false;
+    env.log.log({
+      level: "warn",
+      host: env.host,
+      subject: "primary",
+      message: `stepping down: ${err.message}`,
+    });
+    return false;
+  }
+}
+
+type Op = () => Promise<CoreEvent>;
+
+function operations(env: Env, snap: Snapshot, a: Action): Array<[string, Op]> {
+  const res = (name: string) => snap.spec.resources[name]!;
+  const t = snap.spec.timing;
+  switch (a.type) {
+    case "fence":
+      return [
+        [
+          `fence:${a.host}`,
+          () =>
+            env.fencer.fence(a.host, a.device, t.fenceTimeoutMs).then(
+              (off): CoreEvent => ({ type: "fence-result", host: a.host, off }),
+              (err): CoreEvent => ({
+                type: "fence-result",
+                host: a.host,
+                off: false,
+                error: errorMessage(err),
+              }),
+            ),
+        ],
+      ];
+    case "start":
+      return [
+        [
+          `start:${a.resource}`,
+          opResult("start-result", a.resource, () => env.driver.start(a.resource, res(a.resource))),
+        ],
+      ];
+    case "stop":
+      return [[`stop:${a.resource}`, stopOp(env, snap, a.resource, a.mode)]];
+    case "self-fence":
+      return [
+        ...a.kill.map((r): [string, Op] => [`stop:${r}`, stopOp(env, snap, r, "kill")]),
+        ...a.stop.map((r): [string, Op] => [`stop:${r}`, stopOp(env, snap, r, "stop")]),
+      ];
+    case "migrate":
+      return [
+        [
+          `migrate:${a.resource}`,
+          () =>
+            env.driver.migrate(a.resource, res(a.resource), a.target).then(
+              (): CoreEvent => ({ type: "migrate-result", resource: a.resource, target: a.target, ok: true }),
+              (err): CoreEvent => ({
+                type: "migrate-result",
+                resource: a.resource,
+                target: a.target,
+                ok: false,
+                retryable: err instanceof RetryableError,
+                error: errorMessage(err),
+              }),
+            ),
+        ],
+      ];
+    case "monitor":
+      return [
+        [
+          `monitor:${a.resource}`,
+          () =>
+            env.driver.monitor(a.resource, res(a.resource)).then(
+              (result): CoreEvent => ({ type: "monitor-result", resource: a.resource, result }),
+              (err): CoreEvent => ({
+                type: "monitor-result",
+                resource: a.resource,
+                result: { running: true, healthy: false, detail: errorMessage(err) },
+              }),
+            ),
+        ],
+      ];
+    default:
+      return [];
+  }
+}
+
+function stopOp(env: Env, snap: Snapshot, name: string, mode: "stop" | "kill"): Op {
+  return opResult("stop-result", name, () => env.driver.stop(name, snap.spec.resources[name]!, mode));
+}
+
+function opResult(type: "start-result" | "stop-result", resource: string, fn: () => Promise<void>): Op {
+  return () =>
+    fn().then(
+      (): CoreEvent => ({ type, resource, ok: true }),
+      (err): CoreEvent => ({
+        type,
+        resource,
+        ok: false,
+        retryable: err instanceof RetryableError,
+        error: errorMessage(err),
+      }),
+    );
+}
+
+/** Starts `op` unless one with the same key is in flight; waits at most clock.budgetMs(). */
+async function runLong(env: Env, agent: AgentRuntime, key: string, op: Op): Promise<CoreEvent | undefined> {
+  if (agent.inFlight.has(key)) return undefined;
+  const p = op();
+  agent.inFlight.set(key, p);
+  const done = await Promise.race([
+    p.then((ev) => ({ ev })),
+    env.clock.sleep(env.clock.budgetMs()).then(() => undefined),
+  ]);
+  if (done) {
+    agent.inFlight.delete(key);
+    return done.ev;
+  }
+  void p.then((ev) => {
+    agent.inFlight.delete(key);
+    agent.completed.push(ev);
+  });
+  return undefined;
+}
+
+/** Runs iterations every keepaliveIntervalMs until `signal` aborts. Arms the watchdog first. */
+export async function runAgent(
+  env: Env,
+  opts: { signal?: AbortSignal; onSentence?: (s: string) => void } = {},
+) {
+  const agent = newAgentRuntime(env.host);
+  let armed = false;
+  while (!opts.signal?.aborted) {
+    const began = env.clock.now();
+    const sentence = await runIteration(env, agent);
+    opts.onSentence?.(sentence);
+    if (!armed && agent.spec) {
+      await env.watchdog.arm(agent.spec.timing.watchdogTimeoutMs);
+      armed = true;
+    }
+    const period = agent.spec?.timing.keepaliveIntervalMs ?? 1000;
+    await env.clock.sleep(Math.max(0, period - (env.clock.now() - began)));
+  }
+  if (armed) await env.watchdog.disarm();
+}

@@ -1,0 +1,179 @@
+// The primary's host state machine: lease expiry -> suspect -> fencing -> fenced, and the
+// proof rule (principle 5): a failed host's resources are freed for recovery only after its
+// fence device confirmed it off, or after its lease expired and the self-fence deadline
+// passed -- and then only resources whose isolation response stops them (stop/kill); a
+// resource with isolation response `none` keeps running on an isolated host, so it waits for
+// the device. Pure.
+import { fmtMs, type ManagerContext } from "./context";
+import type { CoreEvent, HostRecord } from "./model";
+
+export function stepHosts(ctx: ManagerContext, event: CoreEvent): void {
+  if (event.type === "fence-result") onFenceResult(ctx, event);
+  for (const name of Object.keys(ctx.spec.hosts).sort()) stepHost(ctx, name);
+}
+
+function onFenceResult(ctx: ManagerContext, ev: Extract<CoreEvent, { type: "fence-result" }>): void {
+  const rec = ctx.state.hosts[ev.host];
+  if (!rec || rec.state !== "fencing") return;
+  const h = ctx.host(ev.host);
+  const fence = h.fence ?? { attempts: 0 };
+  h.fence = fence;
+  if (ev.off) {
+    fence.confirmedAt = ctx.now;
+    delete fence.lastError;
+    ctx.log(`host ${ev.host}`, `fence device confirmed off (attempt ${fence.attempts})`);
+  } else {
+    fence.lastError = ev.error ?? "device reports the host still on";
+    ctx.log(`host ${ev.host}`, `fence attempt ${fence.attempts} failed: ${fence.lastError}`, "warn");
+  }
+}
+
+function stepHost(ctx: ManagerContext, name: string): void {
+  const rec = ctx.state.hosts[name]!;
+  const alive = ctx.leases.has(name);
+  const s = rec.state;
+  if (s === "offline" || s === "fenced") {
+    if (alive)
+      ctx.hostState(name, "online", s === "offline" ? "lease granted" : "lease granted again after fencing");
+  } else if (s === "online" || s === "maintenance") {
+    if (!alive) suspect(ctx, name);
+    else if (s === "online" && ctx.maintenance.has(name))
+      ctx.hostState(name, "maintenance", "operator requested maintenance");
+    else if (s === "maintenance" && !ctx.maintenance.has(name))
+      ctx.hostState(name, "online", "maintenance ended");
+  } else if (s === "suspect") {
+    if (alive) ctx.hostState(name, "online", "lease renewed before fencing began");
+    else beginFencing(ctx, name);
+  } else {
+    progressFencing(ctx, name);
+  }
+}
+
+function suspect(ctx: ManagerContext, name: string): void {
+  ctx.hostState(name, "suspect", "lease expired");
+  const h = ctx.host(name);
+  h.expiredAt = ctx.now;
+  delete h.fence;
+  ctx.note(0, `host ${name}: lease expired, fencing next`);
+}
+
+function beginFencing(ctx: ManagerContext, name: string): void {
+  const device = ctx.spec.hosts[name]?.fence;
+  ctx.hostState(
+    name,
+    "fencing",
+    device ? `fencing through ${device.agent}` : "no fence device: waiting for the self-fence deadline",
+  );
+  ctx.host(name).fence = { attempts: 0 };
+  markRecovering(ctx, name);
+  progressFencing(ctx, name);
+}
+
+/** Resources on (or moving to/from) a failed host wait for proof, with node = that host. */
+function markRecovering(ctx: ManagerContext, host: string): void {
+  for (const [r, rec] of Object.entries(ctx.state.resources)) {
+    if (rec.node !== host && rec.target !== host) continue;
+    if (rec.state === "stopped" || rec.state === "disabled" || rec.state === "recovering") continue;
+    const other = rec.node === host ? rec.target : rec.node;
+    const m = ctx.res(r);
+    if (rec.state === "error") {
+      m.node = host;
+      delete m.target;
+      continue;
+    }
+    if (other && ctx.view.reports[other]?.running.includes(r) && ctx.leases.has(other)) {
+      // it is on the healthy side of an interrupted move: it stays there
+      m.node = other;
+      delete m.target;
+      m.epoch = ctx.nextEpoch();
+      ctx.resState(r, "started", `move interrupted: host ${host} failed, still on ${other}`);
+      continue;
+    }
+    m.node = host;
+    delete m.target;
+    m.home = host;
+    ctx.resState(r, "recovering", `host ${host} failed`);
+  }
+}
+
+function progressFencing(ctx: ManagerContext, name: string): void {
+  const rec = ctx.state.hosts[name]!;
+  const t = ctx.spec.timing;
+  if (rec.fence?.confirmedAt !== undefined) {
+    freeResources(ctx, name, true);
+    ctx.hostState(name, "fenced", "fence device confirmed off");
+    return;
+  }
+  const deadline = (rec.expiredAt ?? rec.since) + t.selfFenceDeadlineMs;
+  const waiting: string[] = [];
+  if (ctx.now >= deadline) {
+    waiting.push(...freeResources(ctx, name, false));
+    if (waiting.length === 0) {
+      ctx.hostState(
+        name,
+        "fenced",
+        `self-fence deadline passed (lease expiry + ${fmtMs(t.selfFenceDeadlineMs)})`,
+      );
+      return;
+    }
+  }
+  const device = ctx.spec.hosts[name]?.fence;
+  if (device) maybeFence(ctx, name, rec, device);
+  ctx.note(0, fencingSentence(ctx, name, deadline, waiting));
+}
+
+function maybeFence(
+  ctx: ManagerContext,
+  name: string,
+  rec: HostRecord,
+  device: NonNullable<ManagerContext["spec"]["hosts"][string]["fence"]>,
+): void {
+  if (ctx.inFlight.has(`fence:${name}`)) return;
+  const f = rec.fence ?? { attempts: 0 };
+  const backoff = ctx.spec.timing.keepaliveIntervalMs * 2 ** Math.min(Math.max(f.attempts - 1, 0), 4);
+  if (f.attempts > 0 && f.lastAttemptAt !== undefined && ctx.now - f.lastAttemptAt < backoff) return;
+  const h = ctx.host(name);
+  h.fence = { ...f, attempts: f.attempts + 1, lastAttemptAt: ctx.now };
+  ctx.actions.push({ type: "fence", host: name, device });
+  ctx.log(`host ${name}`, `fence attempt ${f.attempts + 1} through ${device.agent}`);
+}
+
+function fencingSentence(ctx: ManagerContext, name: string, deadline: number, waiting: string[]): string {
+  const rec = ctx.state.hosts[name]!;
+  const device = ctx.spec.hosts[name]?.fence;
+  const f = rec.fence;
+  const dev = device
+    ? f?.lastError
+      ? `device ${device.agent} failed ${f.attempts}x (${f.lastError}), retrying`
+      : `waiting for device ${device.agent}`
+    : "no fence device";
+  if (waiting.length) {
+    return `fencing ${name}: ${dev}; ${waiting.join(", ")} (isolation response none) wait for the device`;
+  }
+  return `fencing ${name}: ${dev}; self-fence deadline in ${fmtMs(deadline - ctx.now)}`;
+}
+
+/**
+ * Frees the resources of a failed host for recovery. With device proof: all of them. Without:
+ * only those whose isolation response stops them; returns the ones still waiting.
+ */
+function freeResources(ctx: ManagerContext, host: string, proven: boolean): string[] {
+  const waiting: string[] = [];
+  for (const [r, rec] of Object.entries(ctx.state.resources)) {
+    if (rec.node !== host || (rec.state !== "recovering" && rec.state !== "error")) continue;
+    const spec = ctx.spec.resources[r];
+    if (!proven && spec?.isolationResponse === "none" && rec.state === "recovering") {
+      waiting.push(r);
+      continue;
+    }
+    const m = ctx.res(r);
+    delete m.node;
+    if (rec.state === "recovering") {
+      ctx.log(
+        `resource ${r}`,
+        proven ? `freed: ${host} confirmed off` : `freed: ${host} past its self-fence deadline`,
+      );
+    }
+  }
+  return waiting.sort();
+}

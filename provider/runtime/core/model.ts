@@ -1,0 +1,187 @@
+// The data the pure core works on: what the store holds (ManagerState, HostReport, requests),
+// what one agent knows in memory (LocalState), the snapshot handed to decide(), its events and
+// its actions. Everything here is plain JSON: it is what the etcd adapter (issue 5) stores and
+// what the simulator replays.
+import type { ClusterSpec, FenceDevice } from "./spec";
+import type { HostState, ResourceState } from "./states";
+
+/** The primary's durable state, stored under /vmha/<cluster>/manager; written only by CAS. */
+export interface ManagerState {
+  version: 1;
+  /** Store revision of the spec these records were reconciled against. */
+  specRevision: number;
+  hosts: Record<string, HostRecord>;
+  resources: Record<string, ResourceRecord>;
+  /** Last assignment sequence number handed out (see ResourceRecord.epoch). */
+  seq: number;
+  /** Ids of operator migrate requests already carried out. */
+  handledRequests: string[];
+}
+
+export interface HostRecord {
+  state: HostState;
+  since: number;
+  reason?: string;
+  /** When the primary first saw this host's lease gone (drives the self-fence deadline). */
+  expiredAt?: number;
+  fence?: FenceProgress;
+}
+
+export interface FenceProgress {
+  attempts: number;
+  lastAttemptAt?: number;
+  lastError?: string;
+  /** Set once the device confirmed the host off. */
+  confirmedAt?: number;
+}
+
+export interface ResourceRecord {
+  state: ResourceState;
+  since: number;
+  reason?: string;
+  /** Host it is assigned to (runs or will run on). Undefined = free to place. */
+  node?: string;
+  /** Migration/relocation target. */
+  target?: string;
+  /** Assignment sequence number: bumps whenever node/target/state assignment changes. */
+  epoch: number;
+  relocations: number;
+  /** Host it ran on before a drain or failover, for failback. */
+  home?: string;
+  /** Admitted by admission control (protected). */
+  admitted: boolean;
+  /** Fingerprint of its spec; a change clears `error`. */
+  specKey: string;
+}
+
+/** What one host's agent reports about itself, under /vmha/<cluster>/reports/<host>. */
+export interface HostReport {
+  host: string;
+  at: number;
+  /** Managed resources its hypervisor runs. */
+  running: string[];
+  /** Failures the agent gave up on locally, per resource, tagged with the assignment epoch. */
+  failed: Record<string, FailureReport>;
+}
+
+export interface FailureReport {
+  epoch: number;
+  op: "start" | "monitor" | "migrate" | "stop";
+  reason: string;
+}
+
+export interface MigrateRequest {
+  id: string;
+  resource: string;
+  target: string;
+}
+
+/** One consistent read of the store (all keys at one revision). */
+export interface StoreView {
+  revision: number;
+  /** The raw spec document (parsed by the driver) and the revision it was last modified at. */
+  spec: unknown;
+  specRevision: number;
+  manager: ManagerState | undefined;
+  /** Mod revision of the manager key (0 = absent): the compare of the CAS commit. */
+  managerRevision: number;
+  /** Hosts whose lease is alive right now. */
+  leases: string[];
+  /** Holder of the election, if any. */
+  primary: string | undefined;
+  reports: Record<string, HostReport>;
+  /** Hosts an operator put into maintenance. */
+  maintenance: string[];
+  migrateRequests: MigrateRequest[];
+}
+
+/** What one agent keeps in memory between iterations (lost on restart, by design). */
+export interface LocalState {
+  host: string;
+  /** When the last successful keepalive was sent (the lease is valid for leaseTtlMs after it). */
+  leaseOkAt?: number;
+  /** The isolation response was carried out since the lease was lost. */
+  isolated: boolean;
+  /** It acted as primary in its last iteration. */
+  primary: boolean;
+  /** Managed resources this host's hypervisor runs (last known). */
+  running: string[];
+  startedAt: Record<string, number>;
+  restarts: Record<string, number[]>;
+  lastMonitorAt: Record<string, number>;
+  /** Failures given up on locally, reported to the primary until the assignment changes. */
+  failed: Record<string, FailureReport>;
+  lastSentence?: string;
+}
+
+export interface Snapshot {
+  self: string;
+  spec: ClusterSpec;
+  /** Last successful read; stale when storeReachable is false. */
+  view: StoreView;
+  storeReachable: boolean;
+  /** This host holds the election (per the read above). */
+  isPrimary: boolean;
+  /** Managed resources the local hypervisor runs, listed at the start of this iteration. */
+  running: string[];
+  /** Operations the driver started that have not reported yet ("fence:h2", "start:web"). */
+  inFlight: string[];
+  local: LocalState;
+}
+
+export interface MonitorResult {
+  running: boolean;
+  /** The resource agent's health check passed (OCF monitor rc 0). */
+  healthy: boolean;
+  /** Age of the last guest heartbeat, when guest heartbeats are available. */
+  heartbeatAgeMs?: number;
+  detail?: string;
+}
+
+export type CoreEvent =
+  | { type: "tick" }
+  | { type: "store-unreachable"; error: string }
+  | { type: "fence-result"; host: string; off: boolean; error?: string }
+  | { type: "start-result"; resource: string; ok: boolean; retryable?: boolean; error?: string }
+  | { type: "stop-result"; resource: string; ok: boolean; retryable?: boolean; error?: string }
+  | {
+      type: "migrate-result";
+      resource: string;
+      target: string;
+      ok: boolean;
+      retryable?: boolean;
+      error?: string;
+    }
+  | { type: "monitor-result"; resource: string; result: MonitorResult }
+  | { type: "commit-failed"; error: string };
+
+export type Action =
+  | { type: "log"; level: "info" | "warn" | "error"; subject: string; message: string }
+  | { type: "commit"; revision: number; state: ManagerState }
+  | { type: "fence"; host: string; device: FenceDevice }
+  | { type: "start"; resource: string }
+  | { type: "stop"; resource: string; mode: "stop" | "kill" }
+  | { type: "migrate"; resource: string; target: string }
+  | { type: "monitor"; resource: string }
+  | { type: "self-fence"; stop: string[]; kill: string[]; keep: string[] }
+  | { type: "watchdog"; op: "pet" };
+
+export interface Decision {
+  actions: Action[];
+  next: { local: LocalState; manager: ManagerState | undefined };
+  /** One sentence saying what this iteration did or waits for (principle 9). */
+  sentence: string;
+}
+
+export function emptyLocal(host: string): LocalState {
+  return {
+    host,
+    isolated: false,
+    primary: false,
+    running: [],
+    startedAt: {},
+    restarts: {},
+    lastMonitorAt: {},
+    failed: {},
+  };
+}

@@ -1,0 +1,178 @@
+// The primary's resource state machine, driven by the hosts' reports: starting -> started,
+// stopping -> stopped, migrating/relocating -> started on the target, reported failures ->
+// relocate (at most maxRelocations) -> error. Placement, admission, drain and failback are in
+// plan.ts. Pure.
+import type { ManagerContext } from "./context";
+import type { FailureReport, HostReport, ResourceRecord } from "./model";
+import type { ResourceSpec } from "./spec";
+
+/** A report of `host` the primary may trust: its lease is alive and it is online/maintenance. */
+export function trustedReport(ctx: ManagerContext, host: string | undefined): HostReport | undefined {
+  if (!host || !ctx.leases.has(host)) return undefined;
+  const s = ctx.state.hosts[host]?.state;
+  return s === "online" || s === "maintenance" ? ctx.view.reports[host] : undefined;
+}
+
+function failureOf(rep: HostReport | undefined, r: string, rec: ResourceRecord): FailureReport | undefined {
+  const f = rep?.failed[r];
+  return f && f.epoch === rec.epoch ? f : undefined;
+}
+
+/** Advances every resource; returns the names that need a host (in spec order). */
+export function stepResources(ctx: ManagerContext): string[] {
+  const pending: string[] = [];
+  for (const [r, spec] of Object.entries(ctx.spec.resources)) {
+    if (stepResource(ctx, r, spec)) pending.push(r);
+  }
+  return pending;
+}
+
+/** One resource; returns true if it needs placement. */
+function stepResource(ctx: ManagerContext, r: string, spec: ResourceSpec): boolean {
+  let rec = ctx.state.resources[r]!;
+  if (spec.state === "disabled") {
+    if (rec.state !== "disabled") {
+      ctx.resState(r, "disabled", "spec state disabled: not managed by HA");
+      const m = ctx.res(r);
+      delete m.node;
+      delete m.target;
+      m.admitted = false;
+    }
+    return false;
+  }
+  if (rec.state === "disabled") {
+    ctx.resState(r, "stopped", "managed by HA again");
+    rec = ctx.state.resources[r]!;
+  }
+  const want = spec.state === "started";
+  if (!want && rec.admitted) ctx.res(r).admitted = false;
+  switch (rec.state) {
+    case "error":
+      ctx.note(3, `resource ${r} in error: ${rec.reason ?? ""} (change its spec to clear)`);
+      return false;
+    case "stopped":
+      return want;
+    case "recovering":
+      if (rec.node) {
+        ctx.note(1, `recovering ${r}: waiting for proof that ${rec.node} is off`);
+        return false;
+      }
+      if (!want) ctx.resState(r, "stopped", "spec says stopped");
+      return want;
+    case "starting":
+    case "started":
+      return stepRunning(ctx, r, spec, rec, want);
+    case "stopping":
+      return stepStopping(ctx, r, rec, want);
+    case "migrating":
+    case "relocating":
+      stepMoving(ctx, r, rec);
+      return false;
+    default:
+      return false;
+  }
+}
+
+function stepRunning(
+  ctx: ManagerContext,
+  r: string,
+  spec: ResourceSpec,
+  rec: ResourceRecord,
+  want: boolean,
+): boolean {
+  if (!want) {
+    ctx.res(r).epoch = ctx.nextEpoch();
+    ctx.resState(r, "stopping", "spec says stopped");
+    return false;
+  }
+  const rep = trustedReport(ctx, rec.node);
+  const failed = failureOf(rep, r, rec);
+  if (failed && rep?.running.includes(r)) {
+    ctx.note(1, `${r} failed on ${rec.node}: waiting for it to stop there before moving it`);
+    return false;
+  }
+  if (failed) return onFailure(ctx, r, spec, rec, failed);
+  if (rec.state === "starting") {
+    if (rep?.running.includes(r)) ctx.resState(r, "started", `running on ${rec.node}`);
+    else ctx.note(2, `starting ${r} on ${rec.node}`);
+  } else if (rec.relocations > 0 && ctx.now - rec.since >= spec.monitoring.restartWindowMs) {
+    ctx.res(r).relocations = 0;
+    ctx.log(`resource ${r}`, "relocation count reset: stable for the restart window");
+  }
+  return false;
+}
+
+function stepStopping(ctx: ManagerContext, r: string, rec: ResourceRecord, want: boolean): boolean {
+  const rep = trustedReport(ctx, rec.node);
+  if (!rep) {
+    ctx.note(2, `stopping ${r} on ${rec.node}: waiting for its report`);
+    return false;
+  }
+  if (rep.running.includes(r)) {
+    ctx.note(2, `stopping ${r} on ${rec.node}`);
+    return false;
+  }
+  delete ctx.res(r).node;
+  ctx.resState(r, "stopped", "stopped");
+  return want;
+}
+
+function stepMoving(ctx: ManagerContext, r: string, rec: ResourceRecord): void {
+  const from = trustedReport(ctx, rec.node);
+  const to = trustedReport(ctx, rec.target);
+  const verb = rec.state === "migrating" ? "migrating" : "relocating";
+  const failed = failureOf(from, r, rec);
+  if (failed) {
+    const m = ctx.res(r);
+    delete m.target;
+    m.epoch = ctx.nextEpoch();
+    ctx.resState(r, "started", `${verb} to ${rec.target} failed (${failed.reason}): stays on ${rec.node}`);
+    return;
+  }
+  if (rec.state === "migrating" && to?.running.includes(r) && from && !from.running.includes(r)) {
+    arrive(ctx, r, rec, "started", `migrated from ${rec.node}`);
+  } else if (rec.state === "relocating" && from && !from.running.includes(r)) {
+    arrive(ctx, r, rec, "starting", `stopped on ${rec.node}, starting on ${rec.target}`);
+  } else {
+    ctx.note(2, `${verb} ${r} from ${rec.node} to ${rec.target}`);
+  }
+}
+
+function arrive(
+  ctx: ManagerContext,
+  r: string,
+  rec: ResourceRecord,
+  to: "started" | "starting",
+  why: string,
+) {
+  const m = ctx.res(r);
+  m.node = rec.target;
+  delete m.target;
+  if (m.home === m.node) delete m.home;
+  m.epoch = ctx.nextEpoch();
+  ctx.resState(r, to, why);
+}
+
+/** A host's agent gave up on r: relocate while relocations remain, else error. */
+function onFailure(
+  ctx: ManagerContext,
+  r: string,
+  spec: ResourceSpec,
+  rec: ResourceRecord,
+  f: FailureReport,
+): boolean {
+  const max = spec.monitoring.maxRelocations;
+  const what = `${f.op} failed on ${rec.node}: ${f.reason}`;
+  const m = ctx.res(r);
+  m.epoch = ctx.nextEpoch();
+  if (rec.relocations >= max) {
+    ctx.resState(r, "error", `${what}; ${rec.relocations} of ${max} relocation(s) used`);
+    return false;
+  }
+  m.relocations = rec.relocations + 1;
+  m.home = rec.home ?? rec.node;
+  delete m.node;
+  ctx.resState(r, "recovering", `${what}; relocation ${m.relocations} of ${max}`);
+  if (rec.node) ctx.avoid.set(r, rec.node);
+  return true;
+}
