@@ -175,7 +175,9 @@ export class HostResources implements ResourceDriver {
     const state = this.watch.state(name);
     const result: MonitorResult = {
       running: isActive(state),
-      healthy: state === "running",
+      // libvirt creates domains paused, then resumes them; an operator may pause one too.
+      // Neither is a failure HA should act on: only a domain that is gone or crashed is.
+      healthy: state === "running" || state === "paused" || state === "blocked" || state === "idle",
       detail: `domain state ${state}`,
     };
     if (spec.monitoring.guestHeartbeat && result.running) {

@@ -90,7 +90,6 @@ export class EtcdStore implements Store {
 
   async read(): Promise<StoreView> {
     const res = await this.call("read", () => this.ns.getAll().exec());
-    const prefixLen = clusterPrefix(this.opts.cluster).length;
     const view: StoreView = {
       revision: Number(res.header.revision),
       spec: undefined,
@@ -105,7 +104,7 @@ export class EtcdStore implements Store {
     };
     this.election = undefined;
     for (const kv of res.kvs) {
-      const key = kv.key.toString().slice(prefixLen);
+      const key = kv.key.toString(); // the namespace strips the cluster prefix
       const value = kv.value.toString();
       if (key === K.spec) {
         view.spec = parseJson(value);
@@ -214,12 +213,11 @@ export class EtcdStore implements Store {
 
   /** Watches every key of the cluster. */
   async watch(onChange: (ev: ChangeEvent) => void): Promise<Watcher> {
-    const prefixLen = clusterPrefix(this.opts.cluster).length;
     const w = await this.call("watch", () => this.ns.watch().prefix("").create());
     const emit = (type: "put" | "delete") => (kv: { key: Buffer; value: Buffer; mod_revision: string }) =>
       onChange({
         type,
-        key: kv.key.toString().slice(prefixLen),
+        key: kv.key.toString(),
         value: kv.value.toString(),
         revision: Number(kv.mod_revision),
       });

@@ -1,0 +1,26 @@
+// Client of the lab BMC (tests/lab/bmc.ts): one request line, one answer line.
+import * as net from "node:net";
+
+export function askBmc(socket: string, line: string, timeoutMs = 10000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = net.createConnection(socket);
+    let out = "";
+    const t = setTimeout(() => {
+      c.destroy();
+      reject(new Error(`BMC ${socket} did not answer "${line}" within ${timeoutMs} ms`));
+    }, timeoutMs);
+    c.setEncoding("utf8");
+    c.on("connect", () => c.write(`${line}\n`));
+    c.on("data", (d: string) => {
+      out += d;
+    });
+    c.on("end", () => {
+      clearTimeout(t);
+      resolve(out.trim());
+    });
+    c.on("error", (err) => {
+      clearTimeout(t);
+      reject(err);
+    });
+  });
+}

@@ -1,0 +1,237 @@
+// The lab as an API (used by the lab CLI, the tests and the failover benchmark).
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Etcd3 } from "etcd3";
+import { clusterPrefix } from "../../../provider/runtime/store/keys";
+import { agentPid, startAgent, stopAgent } from "./agents";
+import { askBmc } from "./bmc-client";
+import {
+  BMC_SOCKET,
+  etcdEndpoints,
+  etcdIp,
+  etcdName,
+  hostDir,
+  hostIp,
+  hostName,
+  libvirtUri,
+  ROOT,
+  RUN_DIR,
+  WARM_CACHE,
+} from "./config";
+import { kvmUsable } from "./domain";
+import { FAST_ETCD, startMember, stopMember, waitHealthy, wipeEtcd } from "./etcd";
+import { bootHost, ensureQemuUser, powerOff, powerState, waitLibvirt, warmCache } from "./host";
+import {
+  attach,
+  blackhole,
+  blackholes,
+  createSwitch,
+  destroyAll,
+  listLabNamespaces,
+  unblackhole,
+} from "./net";
+import { alive, killPids, sleepMs, trySh } from "./sh";
+import { type LabSpecOptions, labSpec } from "./spec";
+import { type LabState, readState, writeState } from "./state";
+
+export interface UpOptions {
+  hosts?: number;
+  etcd?: number;
+  agents?: boolean;
+  /** Write a spec with this many VMs (omit to write no spec). */
+  vms?: number;
+  spec?: Omit<LabSpecOptions, "vms">;
+  cluster?: string;
+  agentEnv?: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+export interface UpTimings {
+  etcdHealthyMs: number;
+  libvirtdBootMs: Record<string, number>;
+  warmCacheMs?: number;
+  totalMs: number;
+}
+
+const BMC_JS = path.join(ROOT, "dist", "tests", "lab", "bmc.js");
+const BMC_PID = path.join(RUN_DIR, "bmc.pid");
+
+function startBmc(): void {
+  fs.rmSync(BMC_SOCKET, { force: true });
+  const log = fs.openSync(path.join(RUN_DIR, "bmc.log"), "a");
+  const child = spawn(process.execPath, [BMC_JS], { detached: true, stdio: ["ignore", log, log] });
+  child.unref();
+  fs.closeSync(log);
+  fs.writeFileSync(BMC_PID, String(child.pid));
+  const deadline = Date.now() + 5000;
+  while (!fs.existsSync(BMC_SOCKET)) {
+    if (Date.now() > deadline)
+      throw new Error(`lab: BMC did not open ${BMC_SOCKET}; see ${path.join(RUN_DIR, "bmc.log")}`);
+    sleepMs(20);
+  }
+}
+
+function stopBmc(): void {
+  try {
+    const pid = Number(fs.readFileSync(BMC_PID, "utf8"));
+    if (pid > 0 && alive(pid)) killPids([pid]);
+  } catch {
+    /* not running */
+  }
+  fs.rmSync(BMC_PID, { force: true });
+  fs.rmSync(BMC_SOCKET, { force: true });
+}
+
+export function etcdClient(s: LabState): Etcd3 {
+  return new Etcd3({ hosts: etcdEndpoints(s.etcd), dialTimeout: 1000 });
+}
+
+export async function writeSpec(s: LabState, o: LabSpecOptions): Promise<void> {
+  const c = etcdClient(s);
+  try {
+    await c.put(`${clusterPrefix(s.cluster)}spec`).value(JSON.stringify(labSpec(s, o)));
+  } finally {
+    c.close();
+  }
+}
+
+export async function up(o: UpOptions = {}): Promise<{ state: LabState; timings: UpTimings }> {
+  const log = o.log ?? (() => {});
+  const t0 = Date.now();
+  down();
+  ensureQemuUser();
+  fs.rmSync(path.join(RUN_DIR, "hosts"), { recursive: true, force: true });
+  fs.mkdirSync(RUN_DIR, { recursive: true });
+  const kvm = kvmUsable();
+  if (!kvm) log("lab: /dev/kvm is missing or unusable here: VMs run under TCG (type='qemu'), slower");
+  const s: LabState = {
+    cluster: o.cluster ?? "lab",
+    hosts: Array.from({ length: o.hosts ?? 3 }, (_, i) => hostName(i + 1)),
+    etcd: Array.from({ length: o.etcd ?? 1 }, (_, i) => etcdName(i + 1)),
+    kvm,
+    agents: o.agents ?? true,
+    ...(o.agentEnv ? { agentEnv: o.agentEnv } : {}),
+  };
+  writeState(s);
+  createSwitch();
+  wipeEtcd();
+  for (const e of s.etcd) startMember(e, s.etcd, FAST_ETCD);
+  const etcdHealthyMs = waitHealthy(s.etcd, 20000);
+  log(
+    `lab: etcd ${s.etcd.join(",")} healthy after ${etcdHealthyMs} ms (heartbeat ${FAST_ETCD.heartbeatMs} ms, election ${FAST_ETCD.electionMs} ms)`,
+  );
+  startBmc();
+  const timings: UpTimings = { etcdHealthyMs, libvirtdBootMs: {}, totalMs: 0 };
+  const cold = !fs.existsSync(path.join(WARM_CACHE, "qemu"));
+  const boot = (hosts: string[]) => {
+    const began = Date.now();
+    for (const h of hosts) {
+      attach(h, hostIp(h));
+      bootHost(h);
+    }
+    for (const h of hosts) {
+      waitLibvirt(h, 30000);
+      timings.libvirtdBootMs[h] = Date.now() - began;
+    }
+  };
+  if (cold) {
+    boot([s.hosts[0]!]);
+    timings.warmCacheMs = warmCache(s.hosts[0]!);
+    log(`lab: cold QEMU capabilities probe took ${timings.warmCacheMs} ms; cache saved for the other hosts`);
+    boot(s.hosts.slice(1));
+  } else {
+    boot(s.hosts);
+  }
+  log(
+    `lab: libvirtd up on ${s.hosts.join(",")} (${Object.entries(timings.libvirtdBootMs)
+      .map(([h, ms]) => `${h} ${ms} ms`)
+      .join(", ")})`,
+  );
+  if (o.vms !== undefined) await writeSpec(s, { ...o.spec, vms: o.vms });
+  if (s.agents) for (const h of s.hosts) startAgent(h, s);
+  timings.totalMs = Date.now() - t0;
+  return { state: s, timings };
+}
+
+/** Tears everything down; safe to run any number of times, also after a crashed run. */
+export function down(): void {
+  stopBmc();
+  const s = readState();
+  for (const e of s?.etcd ?? []) stopMember(e);
+  destroyAll();
+  // Processes that escaped the namespaces' bookkeeping (should be none): our lab's libvirtd,
+  // qemu and etcd, recognised by their command lines pointing into the lab folder.
+  const r = trySh("pgrep", ["-f", RUN_DIR]);
+  const strays = r.stdout
+    .split("\n")
+    .map(Number)
+    .filter((p) => p > 0 && p !== process.pid);
+  killPids(strays);
+}
+
+export function kill(h: string): void {
+  powerOff(h);
+}
+
+export async function powerOnHost(h: string): Promise<void> {
+  const a = await askBmc(BMC_SOCKET, `on ${h}`, 60000);
+  if (a !== "ok") throw new Error(`lab: power on ${h}: ${a}`);
+}
+
+export async function setFenceFailing(h: string, failing: boolean): Promise<void> {
+  await askBmc(BMC_SOCKET, `fail ${h} ${failing ? "on" : "off"}`);
+}
+
+/** Cuts `h` off from every etcd member (silently: packets are dropped), not from the other hosts. */
+export function partition(h: string, s: LabState): void {
+  blackhole(
+    h,
+    hostIp(h),
+    s.etcd.map((e) => ({ name: e, ip: etcdIp(e) })),
+  );
+}
+
+export function heal(h: string, s: LabState): void {
+  unblackhole(
+    h,
+    hostIp(h),
+    s.etcd.map((e) => ({ name: e, ip: etcdIp(e) })),
+  );
+}
+
+export interface HostStatus {
+  host: string;
+  power: "on" | "off";
+  agentPid?: number;
+  domains: string[];
+  cutOff: string[];
+}
+
+export function domainsOn(h: string): string[] {
+  const r = trySh("virsh", ["-q", "-c", libvirtUri(h), "list", "--name"]);
+  return r.code === 0
+    ? r.stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .sort()
+    : [];
+}
+
+export function status(s: LabState): { hosts: HostStatus[]; namespaces: string[] } {
+  const hosts = s.hosts.map((h): HostStatus => {
+    const power = powerState(h);
+    const pid = agentPid(h);
+    return {
+      host: h,
+      power,
+      ...(pid !== undefined ? { agentPid: pid } : {}),
+      domains: power === "on" ? domainsOn(h) : [],
+      cutOff: blackholes(h),
+    };
+  });
+  return { hosts, namespaces: listLabNamespaces() };
+}
+
+export { agentPid, hostDir, startAgent, stopAgent };

@@ -1,0 +1,51 @@
+// The cluster spec of the lab (what Pulumi writes in production): every host with the lab's
+// fence device and its address, and `vms` tiny VMs.
+import * as path from "node:path";
+import type { ClusterSpecInput } from "../../../provider/runtime/core/spec";
+import { BMC_SOCKET, hostIp, ROOT } from "./config";
+import { labDomainXml } from "./domain";
+import type { LabState } from "./state";
+
+export const FENCE_AGENT = path.join(ROOT, "tests", "lab", "bin", "fence_vmha_lab");
+
+export interface LabSpecOptions {
+  vms: number;
+  /** Override any timing field. */
+  timing?: Partial<NonNullable<ClusterSpecInput["timing"]>>;
+  /** Hosts without a fence device (self-fence path). */
+  noFence?: string[];
+  resources?: ClusterSpecInput["resources"];
+}
+
+export function vmName(i: number): string {
+  return `vm${i}`;
+}
+
+export function labSpec(s: LabState, o: LabSpecOptions): ClusterSpecInput {
+  const hosts: ClusterSpecInput["hosts"] = {};
+  for (const h of s.hosts) {
+    hosts[h] = {
+      cpu: 8,
+      memoryMiB: 8192,
+      labels: { address: hostIp(h) },
+      ...(o.noFence?.includes(h) ? {} : { fence: { agent: FENCE_AGENT, params: { socket: BMC_SOCKET } } }),
+    };
+  }
+  const resources: NonNullable<ClusterSpecInput["resources"]> = { ...o.resources };
+  for (let i = 1; i <= o.vms; i++) {
+    resources[vmName(i)] = {
+      kind: "vm",
+      params: { domainXml: labDomainXml(vmName(i), s.kvm) },
+      reservation: { cpu: 0.1, memoryMiB: 64 },
+      monitoring: { intervalMs: 1000 },
+    };
+  }
+  return {
+    version: 1,
+    name: s.cluster,
+    ...(o.timing ? { timing: o.timing } : {}),
+    admissionControl: { policy: "disabled" },
+    hosts,
+    resources,
+  };
+}
