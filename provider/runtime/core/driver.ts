@@ -78,13 +78,16 @@ export async function runIteration(env: Env, agent: AgentRuntime): Promise<strin
   let sentence = "";
   let pet = false;
   for (let n = 0; n < queue.length && n < MAX_DECISIONS; n++) {
-    const d = decide(snap, queue[n]!, now);
+    const ev = queue[n]!;
+    agent.inFlight.delete(eventKey(ev) ?? "");
+    snap.inFlight = [...agent.inFlight.keys()];
+    const d = decide(snap, ev, now);
     snap.local = d.next.local;
-    if (queue[n]!.type === "tick" || queue[n]!.type === "store-unreachable" || !sentence)
+    if (ev.type === "tick" || ev.type === "store-unreachable" || ev.type === "fence-result" || !sentence) {
       sentence = d.sentence;
+    }
     pet = pet || d.actions.some((a) => a.type === "watchdog");
     queue.push(...(await execute(env, agent, snap, d.actions)));
-    snap.inFlight = [...agent.inFlight.keys()];
   }
   agent.local = snap.local;
   agent.view = snap.view;
@@ -282,7 +285,25 @@ function opResult(type: "start-result" | "stop-result", resource: string, fn: ()
     );
 }
 
-/** Starts `op` unless one with the same key is in flight; waits at most clock.budgetMs(). */
+/** The in-flight key of the operation a result event reports on. */
+function eventKey(ev: CoreEvent): string | undefined {
+  switch (ev.type) {
+    case "fence-result":
+      return `fence:${ev.host}`;
+    case "start-result":
+    case "stop-result":
+    case "migrate-result":
+    case "monitor-result":
+      return `${ev.type.replace("-result", "")}:${ev.resource}`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Starts `op` unless one with the same key is in flight; waits at most clock.budgetMs(). The
+ * key stays in flight until the core has seen the result, so it is never started twice.
+ */
 async function runLong(env: Env, agent: AgentRuntime, key: string, op: Op): Promise<CoreEvent | undefined> {
   if (agent.inFlight.has(key)) return undefined;
   const p = op();
@@ -291,12 +312,8 @@ async function runLong(env: Env, agent: AgentRuntime, key: string, op: Op): Prom
     p.then((ev) => ({ ev })),
     env.clock.sleep(env.clock.budgetMs()).then(() => undefined),
   ]);
-  if (done) {
-    agent.inFlight.delete(key);
-    return done.ev;
-  }
+  if (done) return done.ev;
   void p.then((ev) => {
-    agent.inFlight.delete(key);
     agent.completed.push(ev);
   });
   return undefined;

@@ -49,12 +49,13 @@ function stepHost(ctx: ManagerContext, name: string): void {
   }
 }
 
+/** Lease gone: suspect, and fencing begins in the same step (one commit records both). */
 function suspect(ctx: ManagerContext, name: string): void {
   ctx.hostState(name, "suspect", "lease expired");
   const h = ctx.host(name);
   h.expiredAt = ctx.now;
   delete h.fence;
-  ctx.note(0, `host ${name}: lease expired, fencing next`);
+  beginFencing(ctx, name);
 }
 
 function beginFencing(ctx: ManagerContext, name: string): void {
@@ -134,8 +135,8 @@ function maybeFence(
   if (f.attempts > 0 && f.lastAttemptAt !== undefined && ctx.now - f.lastAttemptAt < backoff) return;
   const h = ctx.host(name);
   h.fence = { ...f, attempts: f.attempts + 1, lastAttemptAt: ctx.now };
-  ctx.actions.push({ type: "fence", host: name, device });
   ctx.log(`host ${name}`, `fence attempt ${f.attempts + 1} through ${device.agent}`);
+  ctx.actions.push({ type: "fence", host: name, device });
 }
 
 function fencingSentence(ctx: ManagerContext, name: string, deadline: number, waiting: string[]): string {

@@ -42,6 +42,10 @@ export function runLocal(
     case "tick":
       reconcile(c);
       break;
+    case "fence-result":
+      // the primary may just have freed resources for this host: act on them at once
+      if (snap.storeReachable) reconcile(c, false);
+      break;
     case "store-unreachable":
       isolation(c);
       break;
@@ -82,13 +86,13 @@ function modeOf(c: Lctx, r: string, rec: ResourceRecord | undefined): Mode {
   return "stop";
 }
 
-function reconcile(c: Lctx): void {
+function reconcile(c: Lctx, fresh = true): void {
   const { snap, local, now } = c;
   local.isolated = false;
   c.actions.push({ type: "watchdog", op: "pet" });
   const prev = new Set(local.running);
-  const here = new Set(snap.running);
-  local.running = [...snap.running];
+  const here = new Set(fresh ? snap.running : local.running);
+  local.running = [...here];
   if (!c.manager) {
     c.notes.push({ rank: 10, text: `${snap.self}: waiting for the first primary` });
     return;

@@ -31,7 +31,7 @@ export const TimingSchema = z
         "After the primary saw a lease expire, the time by which that host has surely stopped its " +
           "resources (isolation response or watchdog reset). Without fence confirmation, recovery waits for it.",
       ),
-    fenceTimeoutMs: ms.default(3000).describe("Longest one fence attempt (off + status) may take."),
+    fenceTimeoutMs: ms.default(2000).describe("Longest one fence attempt (off + status) may take."),
     maxClockSkewMs: ms.default(100).describe("Largest clock difference between hosts that is tolerated."),
   })
   .describe("Timing policy; its invariants are checked when the spec is loaded (see timing.ts).");

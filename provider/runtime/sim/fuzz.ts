@@ -1,0 +1,171 @@
+// Seeded fuzzing of the whole runtime (core + driver loop on the simulator) with fast-check:
+// random event sequences against a fixed 4-host cluster, the safety invariants after every
+// step (sim/invariants.ts), and at the end -- after healing everything -- the liveness check
+// that every protected resource runs exactly once. A failure is shrunk and printed as a
+// ready-to-save scenario folder (cluster.json + events.txt).
+import fc from "fast-check";
+import type { ClusterSpecInput } from "../core/spec";
+import { formatEvent, type SimEvent } from "./events";
+import { runScenario } from "./runner";
+
+export const FUZZ_HOSTS = ["h1", "h2", "h3", "h4"];
+export const FUZZ_RESOURCES = ["web", "db", "db2", "app", "vip", "batch"];
+
+const fence = (plug: string) => ({ agent: "fence_vmha_sim", params: { plug } });
+
+export const FUZZ_CLUSTER: ClusterSpecInput = {
+  version: 1,
+  name: "fuzz",
+  admissionControl: { policy: "hostFailures", hostFailures: 1 },
+  hosts: {
+    h1: { cpu: 8, memoryMiB: 16384, fence: fence("h1") },
+    h2: { cpu: 8, memoryMiB: 16384, fence: fence("h2") },
+    h3: { cpu: 8, memoryMiB: 16384, fence: fence("h3") },
+    h4: { cpu: 8, memoryMiB: 16384 },
+  },
+  resources: {
+    web: {
+      kind: "vm",
+      priority: "high",
+      reservation: { cpu: 2, memoryMiB: 2048 },
+      isolationResponse: "kill",
+    },
+    db: {
+      kind: "vm",
+      priority: "highest",
+      reservation: { cpu: 2, memoryMiB: 4096 },
+      placement: { antiAffinityGroup: "db" },
+      monitoring: { sensitivity: "high", guestHeartbeat: true, minUptimeMs: 0, failureIntervalMs: 1000 },
+    },
+    db2: { kind: "vm", reservation: { cpu: 2, memoryMiB: 4096 }, placement: { antiAffinityGroup: "db" } },
+    app: {
+      kind: "vm",
+      priority: "low",
+      reservation: { cpu: 1, memoryMiB: 1024 },
+      placement: { after: ["db"] },
+    },
+    vip: { kind: "ip", reservation: { cpu: 0, memoryMiB: 0 }, placement: { colocateWith: ["web"] } },
+    batch: {
+      kind: "vm",
+      priority: "lowest",
+      reservation: { cpu: 1, memoryMiB: 1024 },
+      isolationResponse: "none",
+    },
+  },
+};
+
+const host = fc.constantFrom(...FUZZ_HOSTS);
+const res = fc.constantFrom(...FUZZ_RESOURCES);
+
+export const eventArb: fc.Arbitrary<SimEvent> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.integer({ min: 1, max: 16 }).map((n): SimEvent => ({ kind: "advance", ms: n * 250 })),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.tuple(host, fc.boolean()).map(([h, on]): SimEvent => ({ kind: "power", host: h, on })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(host, fc.boolean()).map(([h, on]): SimEvent => ({ kind: "network", host: h, on })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(host, fc.boolean())
+      .map(([h, cut]): SimEvent => ({ kind: "store-partition", host: h, cut })),
+  },
+  { weight: 1, arbitrary: fc.boolean().map((down): SimEvent => ({ kind: "store", down })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(host, fc.constantFrom(1, 2, 5, Number.POSITIVE_INFINITY))
+      .map(([h, failures]): SimEvent => ({ kind: "fence", host: h, failures })),
+  },
+  { weight: 1, arbitrary: host.map((h): SimEvent => ({ kind: "agent", host: h, hung: true })) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(res, fc.constantFrom("crash", "hang", "unhealthy", "recover" as const))
+      .map(([r, what]): SimEvent => ({ kind: "vm", resource: r, what })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(res, host)
+      .map(([r, h]): SimEvent => ({ kind: "vm-start-fails", resource: r, host: h })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(res, host).map(([r, h]): SimEvent => ({ kind: "vm-migrate", resource: r, host: h })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(host, fc.boolean())
+      .map(([h, on]): SimEvent => ({ kind: "maintenance", host: h, on })),
+  },
+  { weight: 1, arbitrary: fc.constant<SimEvent>({ kind: "skip-round", host: "primary" }) },
+);
+
+/** Events that undo every fault, then time to settle. */
+export function healing(settleMs = 30_000): SimEvent[] {
+  const out: SimEvent[] = [{ kind: "store", down: false }];
+  for (const h of FUZZ_HOSTS) {
+    out.push(
+      { kind: "power", host: h, on: true },
+      { kind: "network", host: h, on: true },
+      { kind: "store-partition", host: h, cut: false },
+      { kind: "fence", host: h, failures: 0 },
+      { kind: "agent", host: h, hung: false },
+      { kind: "maintenance", host: h, on: false },
+    );
+  }
+  for (const r of FUZZ_RESOURCES)
+    out.push({ kind: "vm", resource: r, what: "recover" }, { kind: "vm", resource: r, what: "start-works" });
+  out.push({ kind: "advance", ms: settleMs });
+  return out;
+}
+
+/** Runs one sequence; returns the problems (empty = fine). */
+export async function checkSequence(events: SimEvent[]): Promise<string[]> {
+  const r = await runScenario(FUZZ_CLUSTER, [...events, ...healing()], { verbose: false });
+  return [...r.violations, ...r.world.inv.settled().map((s) => `after healing: ${s}`)];
+}
+
+export interface FuzzResult {
+  ok: boolean;
+  runs: number;
+  report: string;
+}
+
+export async function fuzz(opts: { runs: number; seed: number; maxEvents?: number }): Promise<FuzzResult> {
+  const seqArb = fc.array(eventArb, { minLength: 1, maxLength: opts.maxEvents ?? 24 });
+  const prop = fc.asyncProperty(seqArb, async (events) => {
+    const problems = await checkSequence(events);
+    if (problems.length) throw new Error(problems.slice(0, 5).join("\n"));
+  });
+  const d = await fc.check(prop, { numRuns: opts.runs, seed: opts.seed });
+  if (!d.failed) {
+    return { ok: true, runs: d.numRuns, report: `fuzz: ${d.numRuns} sequences passed (seed ${opts.seed})` };
+  }
+  const events = d.counterexample?.[0] ?? [];
+  const scenario = [
+    `# fuzz failure: seed ${opts.seed}, path ${d.counterexamplePath}, ${d.numShrinks} shrinks`,
+    ...(d.errorInstance instanceof Error ? d.errorInstance.message : String(d.errorInstance))
+      .split("\n")
+      .map((l) => `# ${l}`),
+    ...events.map(formatEvent),
+    "# healing (appended by the fuzzer)",
+    ...healing().map(formatEvent),
+  ].join("\n");
+  const report = [
+    `fuzz: FAILED after ${d.numRuns} sequence(s), seed ${opts.seed}`,
+    "--- save as tests/scenarios/<name>/events.txt ---",
+    scenario,
+    "--- cluster.json ---",
+    JSON.stringify(FUZZ_CLUSTER, null, 2),
+  ].join("\n");
+  return { ok: false, runs: d.numRuns, report };
+}
