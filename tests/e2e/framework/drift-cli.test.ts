@@ -11,10 +11,14 @@ import { LocalFile } from "../../support/local-file";
 const CLI = path.join(ROOT, "dist", "provider", "core", "drift", "cli.js");
 
 function drift(s: TestStack, extra: string[] = []) {
-  const r = spawnSync(process.execPath, [CLI, "--stack", s.stack.name, "--cwd", s.stack.workspace.workDir, "--quiet", ...extra], {
-    encoding: "utf8",
-    env: { ...process.env, ...envFor(s.stateDir) },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [CLI, "--stack", s.stack.name, "--cwd", s.stack.workspace.workDir, "--quiet", ...extra],
+    {
+      encoding: "utf8",
+      env: { ...process.env, ...envFor(s.stateDir) },
+    },
+  );
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -48,7 +52,9 @@ describe("drift CLI", () => {
     assert.match(r.out, /^drift: vmha-test:LocalFile one: content, sha256, size$/m);
     assert.match(r.out, /^drift: vmha-test:LocalFile two: deleted outside Pulumi$/m);
     assert.match(r.out, /^2 of 2 resource\(s\) of stack test drifted$/m);
-    const report = JSON.parse(fs.readFileSync(json, "utf8")) as { drifted: { name: string; change: string }[] };
+    const report = JSON.parse(fs.readFileSync(json, "utf8")) as {
+      drifted: { name: string; change: string }[];
+    };
     assert.deepEqual(
       report.drifted.map((d) => [d.name, d.change]),
       [
