@@ -7,6 +7,7 @@
 // agents refuse a version they do not know (parseSpec fails with a SpecError naming it).
 // Units: milliseconds for durations, MiB for memory, vCPUs (fractions allowed) for CPU.
 import { z } from "zod";
+import { applyConstraints, ConstraintSchema } from "./constraints";
 import { SpecError, type SpecIssue } from "./errors";
 import { checkReferences } from "./spec-refs";
 import { checkTiming } from "./timing";
@@ -161,6 +162,10 @@ export const ClusterSpecSchema = z.object({
   admissionControl: AdmissionSchema.default({ policy: "hostFailures", hostFailures: 1 }),
   hosts: z.record(name, HostSchema).describe("Hosts by name."),
   resources: z.record(name, ResourceSchema).default({}).describe("Resources by name."),
+  constraints: z
+    .record(name, ConstraintSchema)
+    .default({})
+    .describe("Location/colocation/order constraints; folded into placement when parsed (constraints.ts)."),
 });
 
 export type ClusterSpecInput = z.input<typeof ClusterSpecSchema>;
@@ -192,7 +197,8 @@ export function tryParseSpec(input: unknown): SpecResult {
     };
   }
   const spec = parsed.data;
+  const constraintIssues = applyConstraints(spec.constraints, spec.resources, new Set(Object.keys(spec.hosts)));
   const timing = checkTiming(spec.timing);
-  const issues = [...checkReferences(spec), ...timing.errors];
+  const issues = [...constraintIssues, ...checkReferences(spec), ...timing.errors];
   return issues.length ? { ok: false, issues } : { ok: true, spec, warnings: timing.warnings };
 }
