@@ -55,5 +55,5 @@ const buildStep = {
   },
 };
 
-const steps = [npmStep, debStep, engineStep, buildStep];
+const steps = [npmStep, debStep, engineStep, require("./vcsim").vcsimStep, buildStep];
 module.exports = { steps };
