@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// wsfc-sim: a stand-in for `pwsh`/`powershell.exe` that speaks node-powershell's protocol and runs
+// the PowerShell subset vmha's Hyper-V provider emits against a simulated set of Windows servers
+// and failover clusters (state file: WSFC_SIM_STATE).
+//
+// node-powershell spawns `<exe> -NoLogo [options] -NoExit -Command -` and, for every invocation,
+// writes five lines to stdin:
+//   [Console]::Error.WriteLine("<delimiter>")
+//   [Console]::Out.WriteLine("<delimiter>")
+//   <the command>
+//   [Console]::Error.WriteLine("<delimiter>")
+//   [Console]::Out.WriteLine("<delimiter>")
+// and reads stdout and stderr up to the second delimiter on each; any stderr text fails the call.
+// Like `-Command -`, each line is one complete input. A line the simulator cannot parse, or a
+// command, parameter or construct it does not implement, is refused on stderr (never ignored).
+import * as readline from "node:readline";
+import { clusterCmdlets } from "./cmdlets-cluster";
+import { coreCmdlets } from "./cmdlets-core";
+import { roleCmdlets } from "./cmdlets-roles";
+import { storageCmdlets } from "./cmdlets-storage";
+import { Interp, SimRefusal } from "./interp";
+import { PsParseError, parse } from "./parser";
+import { statePath, withWorld } from "./state";
+
+const DELIMITER_LINE = /^\[Console\]::(Out|Error)\.WriteLine\("[0-9A-Za-z]{16}"\)$/;
+
+function main(): void {
+  const args = process.argv.slice(2);
+  if (!(args.includes("-NoExit") && args.at(-2) === "-Command" && args.at(-1) === "-")) {
+    process.stderr.write(
+      `wsfc-sim: expected node-powershell's arguments (-NoExit -Command -), got ${args.join(" ")}\n`,
+    );
+    process.exit(2);
+  }
+  const file = statePath();
+  const flavor = process.env.WSFC_SIM_FLAVOR === "7" ? "7" : "5.1";
+  const interp = new Interp(
+    { ...coreCmdlets, ...clusterCmdlets, ...storageCmdlets, ...roleCmdlets },
+    { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) },
+    flavor,
+  );
+  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+  rl.on("line", (line) => {
+    if (line.trim() === "") return;
+    try {
+      if (/[^ -~\t]/.test(line)) {
+        throw new SimRefusal(
+          "non-ASCII text on stdin (Windows PowerShell would read it with the console's OEM code page)",
+        );
+      }
+      const stmts = parse(line);
+      if (DELIMITER_LINE.test(line)) {
+        interp.runLine(stmts, { machines: {}, validation: { failures: [], warnings: [] }, clusters: {} });
+        return;
+      }
+      withWorld(file, (world) => {
+        world.journal = [...(world.journal ?? []), line].slice(-300);
+        interp.runLine(stmts, world);
+      });
+    } catch (e) {
+      const kind =
+        e instanceof PsParseError ? "parse error" : e instanceof SimRefusal ? "refused" : "internal error";
+      process.stderr.write(`wsfc-sim: ${kind}: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+  });
+  rl.on("close", () => process.exit(0));
+}
+
+main();
