@@ -58,7 +58,10 @@ export function applyConstraints(
     if (c.type === "location") {
       if (!need(name, c.resource)) continue;
       if (!hosts.has(c.host)) {
-        issues.push({ property: `constraints.${name}`, reason: `names host ${c.host}, which is not in hosts` });
+        issues.push({
+          property: `constraints.${name}`,
+          reason: `names host ${c.host}, which is not in hosts`,
+        });
         continue;
       }
       addUnique(resources[c.resource]!, c.rule === "prefer" ? "preferredHosts" : "bannedHosts", c.host);

@@ -70,30 +70,30 @@ function beginFencing(ctx: ManagerContext, name: string): void {
   progressFencing(ctx, name);
 }
 
-/** Resources on (or moving to/from) a failed host wait for proof, with node = that host. */
+/**
+ * Resources on a failed host wait for proof, with node = that host. A resource caught in a
+ * move (migrating/relocating) may be on either side: it keeps both (node = failed host,
+ * target = the other) and resources.ts resolves it once each side is accounted for.
+ */
 function markRecovering(ctx: ManagerContext, host: string): void {
   for (const [r, rec] of Object.entries(ctx.state.resources)) {
     if (rec.node !== host && rec.target !== host) continue;
     if (rec.state === "stopped" || rec.state === "disabled" || rec.state === "recovering") continue;
-    const other = rec.node === host ? rec.target : rec.node;
     const m = ctx.res(r);
     if (rec.state === "error") {
       m.node = host;
       delete m.target;
       continue;
     }
-    if (other && ctx.view.reports[other]?.running.includes(r) && ctx.leases.has(other)) {
-      // it is on the healthy side of an interrupted move: it stays there
-      m.node = other;
-      delete m.target;
-      m.epoch = ctx.nextEpoch();
-      ctx.resState(r, "started", `move interrupted: host ${host} failed, still on ${other}`);
-      continue;
-    }
+    const other = rec.node === host ? rec.target : rec.node;
     m.node = host;
-    delete m.target;
-    m.home = host;
-    ctx.resState(r, "recovering", `host ${host} failed`);
+    m.home = rec.home ?? rec.node;
+    if (other) m.target = other;
+    else delete m.target;
+    const why = other
+      ? `host ${host} failed during a move between ${rec.node} and ${rec.target}`
+      : `host ${host} failed`;
+    ctx.resState(r, "recovering", why);
   }
 }
 
@@ -117,10 +117,37 @@ function progressFencing(ctx: ManagerContext, name: string): void {
       );
       return;
     }
+    if (rejoin(ctx, name, rec, waiting)) return;
   }
   const device = ctx.spec.hosts[name]?.fence;
   if (device) maybeFence(ctx, name, rec, device);
   ctx.note(0, fencingSentence(ctx, name, deadline, waiting));
+}
+
+/**
+ * Past the deadline, isolation-none resources still wait for proof. If the host is back (live
+ * lease and a report written since its lease expired), its own agent is that proof: what it
+ * runs stays there, what it does not run is freed, and the host is online again.
+ */
+function rejoin(ctx: ManagerContext, name: string, rec: HostRecord, waiting: string[]): boolean {
+  const rep = ctx.view.reports[name];
+  if (!ctx.leases.has(name) || !rep || rep.at < (rec.expiredAt ?? rec.since)) return false;
+  for (const r of waiting) {
+    const m = ctx.res(r);
+    if (rep.running.includes(r)) {
+      m.epoch = ctx.nextEpoch();
+      ctx.resState(r, "started", `still running on ${name}, which is back`);
+    } else {
+      delete m.node;
+      ctx.log(`resource ${r}`, `freed: ${name} is back and does not run it`);
+    }
+  }
+  ctx.hostState(
+    name,
+    "online",
+    "back after its self-fence deadline; its isolation-none resources are accounted for",
+  );
+  return true;
 }
 
 function maybeFence(
@@ -161,12 +188,14 @@ function fencingSentence(ctx: ManagerContext, name: string, deadline: number, wa
 function freeResources(ctx: ManagerContext, host: string, proven: boolean): string[] {
   const waiting: string[] = [];
   for (const [r, rec] of Object.entries(ctx.state.resources)) {
-    if (rec.node !== host || (rec.state !== "recovering" && rec.state !== "error")) continue;
+    if (rec.node !== host && rec.target !== host) continue;
+    if (rec.state !== "recovering" && rec.state !== "error") continue;
     const spec = ctx.spec.resources[r];
     if (!proven && spec?.isolationResponse === "none" && rec.state === "recovering") {
       waiting.push(r);
       continue;
     }
+    if (rec.target) continue; // two-sided: resolved in resources.ts once both sides are known
     const m = ctx.res(r);
     delete m.node;
     if (rec.state === "recovering") {

@@ -79,6 +79,8 @@ function modeOf(c: Lctx, r: string, rec: ResourceRecord | undefined): Mode {
     return keep ? "keep" : "stop";
   }
   if (hostState !== "online" && hostState !== "maintenance") return "stop";
+  // an interrupted move: the primary is finding out where it runs; leave it as it is
+  if (rec.state === "recovering" && rec.target && (rec.node === self || rec.target === self)) return "keep";
   const f = c.local.failed[r];
   if (rec.node === self && (rec.state === "starting" || rec.state === "started")) return f ? "stop" : "run";
   if (rec.node === self && rec.state === "migrating") return "migrate-out";

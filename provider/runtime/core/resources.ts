@@ -53,6 +53,7 @@ function stepResource(ctx: ManagerContext, r: string, spec: ResourceSpec): boole
     case "stopped":
       return want;
     case "recovering":
+      if (rec.node && rec.target) return resolveTwoSided(ctx, r, spec, rec) && want;
       if (rec.node) {
         ctx.note(1, `recovering ${r}: waiting for proof that ${rec.node} is off`);
         return false;
@@ -131,6 +132,20 @@ function stepMoving(ctx: ManagerContext, r: string, rec: ResourceRecord): void {
   }
   if (rec.state === "migrating" && to?.running.includes(r) && from && !from.running.includes(r)) {
     arrive(ctx, r, rec, "started", `migrated from ${rec.node}`);
+  } else if (
+    rec.state === "migrating" &&
+    from &&
+    to &&
+    !from.running.includes(r) &&
+    !to.running.includes(r)
+  ) {
+    arrive(
+      ctx,
+      r,
+      rec,
+      "starting",
+      `${verb} from ${rec.node}: runs on neither side, starting on ${rec.target}`,
+    );
   } else if (rec.state === "relocating" && from && !from.running.includes(r)) {
     arrive(ctx, r, rec, "starting", `stopped on ${rec.node}, starting on ${rec.target}`);
   } else {
@@ -175,4 +190,44 @@ function onFailure(
   ctx.resState(r, "recovering", `${what}; relocation ${m.relocations} of ${max}`);
   if (rec.node) ctx.avoid.set(r, rec.node);
   return true;
+}
+
+type Side = "cleared" | "running" | "unknown";
+
+/** Is r surely not on host h (cleared), running there, or unknown? */
+function sideOf(ctx: ManagerContext, h: string, r: string, spec: ResourceSpec, rec: ResourceRecord): Side {
+  const st = ctx.state.hosts[h];
+  if (!st) return "cleared";
+  if (st.state === "fenced") {
+    return st.fence?.confirmedAt !== undefined || spec.isolationResponse !== "none" ? "cleared" : "unknown";
+  }
+  const rep = trustedReport(ctx, h);
+  if (!rep || rep.at < rec.since) return "unknown";
+  return rep.running.includes(r) ? "running" : "cleared";
+}
+
+/** A resource interrupted in a move: wait until both sides are known. True if freed. */
+function resolveTwoSided(ctx: ManagerContext, r: string, spec: ResourceSpec, rec: ResourceRecord): boolean {
+  const a = rec.node!;
+  const b = rec.target!;
+  const sa = sideOf(ctx, a, r, spec, rec);
+  const sb = sideOf(ctx, b, r, spec, rec);
+  if ((sa === "running" && sb === "cleared") || (sb === "running" && sa === "cleared")) {
+    const on = sa === "running" ? a : b;
+    const m = ctx.res(r);
+    m.node = on;
+    delete m.target;
+    m.epoch = ctx.nextEpoch();
+    ctx.resState(r, "started", `interrupted move: still running on ${on}`);
+    return false;
+  }
+  if (sa === "cleared" && sb === "cleared") {
+    const m = ctx.res(r);
+    delete m.node;
+    delete m.target;
+    ctx.log(`resource ${r}`, `freed: runs on neither ${a} nor ${b}`);
+    return true;
+  }
+  ctx.note(1, `recovering ${r}: interrupted move, waiting to know whether it runs on ${a} or ${b}`);
+  return false;
 }

@@ -197,7 +197,11 @@ export function tryParseSpec(input: unknown): SpecResult {
     };
   }
   const spec = parsed.data;
-  const constraintIssues = applyConstraints(spec.constraints, spec.resources, new Set(Object.keys(spec.hosts)));
+  const constraintIssues = applyConstraints(
+    spec.constraints,
+    spec.resources,
+    new Set(Object.keys(spec.hosts)),
+  );
   const timing = checkTiming(spec.timing);
   const issues = [...constraintIssues, ...checkReferences(spec), ...timing.errors];
   return issues.length ? { ok: false, issues } : { ok: true, spec, warnings: timing.warnings };

@@ -19,6 +19,8 @@ export function createSimEnv(w: SimWorld, h: SimHost): Env {
   const store: Env["store"] = {
     async keepalive() {
       reach("keepalive");
+      // a new lease after expiry: keys bound to the old one (its report) are gone
+      if (!w.leaseAlive(h.name)) w.store.reports.delete(h.name);
       w.store.renewedAt.set(h.name, w.now);
     },
     async campaign(eligible: boolean) {

@@ -68,7 +68,8 @@ export function apply(w: SimWorld, e: Exclude<SimEvent, { kind: "advance" | "ski
       w.store.revision++;
       return;
     case "vm":
-      return vm(w, e.resource, e.what);
+      vm(w, e.resource, e.what);
+      return;
     case "vm-start-fails":
       for (const h of w.hosts.values()) {
         if (e.host === "*" || h.name === e.host) h.startFails.add(e.resource);
