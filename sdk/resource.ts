@@ -31,6 +31,7 @@ export function resourceClass<I extends AnyObjectSchema, O extends AnyObjectSche
       const props: Record<string, unknown> = {};
       for (const k of Object.keys(schema.outputs.shape)) props[k] = undefined;
       Object.assign(props, args);
+      if (schema.nameField && props[schema.nameField] === undefined) props[schema.nameField] = name;
       for (const k of schema.secretInputs ?? []) {
         if (props[k] !== undefined) props[k] = pulumi.secret(props[k]);
       }

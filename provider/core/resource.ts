@@ -51,6 +51,11 @@ export interface ResourceSchema<I extends AnyObjectSchema, O extends AnyObjectSc
    * plain strings), and never echoed in check failures.
    */
   readonly secretInputs?: ReadonlyArray<keyof z.output<I> & string>;
+  /**
+   * An input field that defaults to the Pulumi resource's name when the program leaves it unset
+   * (for example a VM's name in the cluster). Declare that field optional in the schema.
+   */
+  readonly nameField?: keyof z.input<I> & string;
   /** Output fields that are always secret (inputs that were secret stay secret on their own). */
   readonly secretOutputs?: ReadonlyArray<keyof z.output<O> & string>;
 }

@@ -1,0 +1,61 @@
+// kvm.Cluster: the `pcs cluster setup` of vmha. Writes the cluster spec document into etcd: hosts
+// and their capacity, the timing policy, admission control and defaults for its resources.
+import { z } from "zod";
+import { defineSchema } from "../../core/resource";
+import { AdmissionSchema } from "../../runtime/core/spec";
+import { clusterName, EtcdConnectionSchema } from "../connection.schema";
+
+const hostName = clusterName;
+const ms = z.number().int().positive();
+
+export const HostInputSchema = z.strictObject({
+  cpu: z.number().positive().describe("Schedulable vCPUs."),
+  memoryMiB: z.number().int().positive().describe("Schedulable memory in MiB."),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+
+export const TimingInputSchema = z.strictObject({
+  keepaliveIntervalMs: ms.optional(),
+  leaseTtlMs: ms.optional(),
+  watchdogTimeoutMs: ms.optional(),
+  selfFenceDeadlineMs: ms.optional(),
+  fenceTimeoutMs: ms.optional(),
+  maxClockSkewMs: z.number().int().nonnegative().optional(),
+});
+
+export const ResourceDefaultsSchema = z.strictObject({
+  isolationResponse: z.enum(["stop", "kill", "none"]).optional(),
+  maxRestarts: z.number().int().nonnegative().optional(),
+  restartWindowMs: ms.optional(),
+  maxRelocations: z.number().int().nonnegative().optional(),
+});
+
+export const clusterSchema = defineSchema({
+  key: "kvm:Cluster",
+  module: "provider/kvm/resources/cluster",
+  description: "A KVM HA cluster run by vmha-agent: hosts, timing, admission control (pcs cluster setup).",
+  inputs: z.strictObject({
+    name: clusterName.describe("Cluster name; the store prefix is /vmha/<name>/."),
+    etcd: EtcdConnectionSchema,
+    hosts: z
+      .record(hostName, HostInputSchema)
+      .refine((h) => Object.keys(h).length > 0, "needs at least one host"),
+    timing: TimingInputSchema.optional(),
+    admissionControl: AdmissionSchema.optional().describe("Default: tolerate 1 host failure."),
+    resourceDefaults: ResourceDefaultsSchema.optional().describe(
+      "Applied to a resource's fields it leaves unset, when that resource is written.",
+    ),
+    adopt: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Take over a spec that already exists in etcd (pulumi import does not work for dynamic resources).",
+      ),
+  }),
+  outputs: z.strictObject({
+    storePrefix: z.string(),
+  }),
+  replaceOn: ["name"],
+  deleteBeforeReplace: false,
+  secretInputs: ["etcd"],
+});

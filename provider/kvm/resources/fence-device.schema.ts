@@ -1,0 +1,36 @@
+// kvm.FenceDevice: `pcs stonith create`. A fence-agents program and its parameters, and the hosts
+// it powers off. Secret parameters (passwords) never enter the spec: they go to a separate etcd
+// key the agents read (secrets/fence/<host>), and to Pulumi state only encrypted.
+import { z } from "zod";
+import { defineSchema } from "../../core/resource";
+import { clusterName, clusterRefShape } from "../connection.schema";
+
+const param = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]*$/, "fence-agents option names are lower-case, e.g. ip, username, plug");
+
+export const fenceDeviceSchema = defineSchema({
+  key: "kvm:FenceDevice",
+  module: "provider/kvm/resources/fence-device",
+  description:
+    "A STONITH device: a fence-agents program that powers hosts off and confirms it (pcs stonith create).",
+  inputs: z.strictObject({
+    ...clusterRefShape,
+    name: clusterName.describe("Device name, unique in the cluster."),
+    agent: z
+      .string()
+      .regex(
+        /^fence_[a-z0-9_]+$/,
+        "must name a fence-agents program, e.g. fence_ipmilan, fence_redfish, fence_virsh",
+      ),
+    params: z.record(param, z.string()).default({}).describe("Options for every host (ip, username, ...)."),
+    hosts: z
+      .record(clusterName, z.record(param, z.string()))
+      .refine((h) => Object.keys(h).length > 0, "must fence at least one host")
+      .describe("The hosts it fences, each with its own options (for example plug=<domain>)."),
+    secretParams: z.record(param, z.string()).default({}).describe("Secret options (password, ...)."),
+  }),
+  outputs: z.strictObject({}),
+  replaceOn: ["cluster", "name"],
+  secretInputs: ["etcd", "secretParams"],
+});

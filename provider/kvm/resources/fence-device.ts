@@ -1,0 +1,118 @@
+import { TerminalError } from "../../core/errors";
+import { defineResource, type State } from "../../core/resource";
+import { clusterPrefix } from "../../runtime/store/keys";
+import { etcdFor } from "../connection";
+import { type RawSpec, readSpec, requireSpec, updateSpec } from "../spec-store";
+import { fenceDeviceSchema } from "./fence-device.schema";
+
+type S = typeof fenceDeviceSchema;
+type Inputs = State<S["inputs"], S["outputs"]>["inputs"];
+type RawFence = { agent: string; params: Record<string, string>; secretParams: string[]; device?: string };
+
+export function secretsKey(cluster: string, host: string): string {
+  return `${clusterPrefix(cluster)}secrets/fence/${host}`;
+}
+
+function owner(doc: RawSpec, host: string): string | undefined {
+  return (doc.hosts?.[host]?.fence as RawFence | undefined)?.device;
+}
+
+/** Gives each listed host this device, and takes it away from hosts no longer listed. */
+function apply(doc: RawSpec | undefined, i: Inputs, previous: readonly string[]): RawSpec {
+  const subject = `fence device ${i.name}`;
+  if (!doc)
+    throw new TerminalError(
+      `${subject}: cluster ${i.cluster} has no spec in etcd; create the kvm.Cluster first`,
+    );
+  const hosts = doc.hosts ?? {};
+  for (const h of Object.keys(i.hosts)) {
+    if (!hosts[h])
+      throw new TerminalError(
+        `${subject}: host ${h} is not in cluster ${i.cluster} (hosts: ${Object.keys(hosts).join(", ")})`,
+      );
+    const other = owner(doc, h);
+    if (other && other !== i.name) {
+      throw new TerminalError(
+        `${subject}: host ${h} is already fenced by device ${other}; a host has one fence device`,
+      );
+    }
+    const fence: RawFence = {
+      agent: i.agent,
+      params: { ...i.params, ...i.hosts[h] },
+      secretParams: Object.keys(i.secretParams).sort(),
+      device: i.name,
+    };
+    hosts[h] = { ...hosts[h], fence };
+  }
+  for (const h of previous) {
+    if (!(h in i.hosts) && hosts[h] && owner(doc, h) === i.name) {
+      const { fence: _, ...rest } = hosts[h];
+      hosts[h] = rest;
+    }
+  }
+  return { ...doc, hosts };
+}
+
+async function writeSecrets(i: Inputs, previous: readonly string[]): Promise<void> {
+  const etcd = etcdFor(i.etcd);
+  for (const h of Object.keys(i.hosts)) {
+    if (Object.keys(i.secretParams).length)
+      await etcd.put(secretsKey(i.cluster, h)).value(JSON.stringify(i.secretParams));
+    else await etcd.delete().key(secretsKey(i.cluster, h));
+  }
+  for (const h of previous) if (!(h in i.hosts)) await etcd.delete().key(secretsKey(i.cluster, h));
+}
+
+export const definition = defineResource({
+  ...fenceDeviceSchema,
+  async create(inputs, ctx) {
+    const subject = `fence device ${inputs.name}`;
+    await ctx.call(`${subject}: write spec`, () =>
+      updateSpec(etcdFor(inputs.etcd), inputs.cluster, subject, (doc) => apply(doc, inputs, [])),
+    );
+    await ctx.call(`${subject}: write secrets`, () => writeSecrets(inputs, []));
+    return { id: `${inputs.cluster}/${inputs.name}`, outputs: {} };
+  },
+  async read(_id, current, ctx) {
+    const i = current.inputs;
+    const stored = await ctx.call(`fence device ${i.name}: read spec`, () =>
+      readSpec(etcdFor(i.etcd), i.cluster),
+    );
+    if (!stored) return undefined;
+    const hosts: Inputs["hosts"] = {};
+    let agent = i.agent;
+    for (const [h, spec] of Object.entries(stored.doc.hosts ?? {})) {
+      const f = spec.fence as RawFence | undefined;
+      if (f?.device !== i.name) continue;
+      agent = f.agent;
+      // Per-host options are what differs from the shared ones.
+      hosts[h] = Object.fromEntries(Object.entries(f.params).filter(([k, v]) => i.params[k] !== v));
+    }
+    if (Object.keys(hosts).length === 0) return undefined;
+    return { inputs: { ...i, agent, hosts }, outputs: {} };
+  },
+  async update(_id, olds, news, ctx) {
+    const subject = `fence device ${news.name}`;
+    const previous = Object.keys(olds.inputs.hosts ?? {});
+    await ctx.call(`${subject}: update spec`, () =>
+      updateSpec(etcdFor(news.etcd), news.cluster, subject, (doc) => apply(doc, news, previous)),
+    );
+    await ctx.call(`${subject}: write secrets`, () => writeSecrets(news, previous));
+    return {};
+  },
+  async delete(_id, state, ctx) {
+    const i = state.inputs;
+    const subject = `fence device ${i.name}`;
+    const etcd = etcdFor(i.etcd);
+    await ctx.call(`${subject}: remove from spec`, async () => {
+      const stored = await readSpec(etcd, i.cluster);
+      if (!stored) return; // the cluster is gone already
+      await updateSpec(etcd, i.cluster, subject, (doc) =>
+        apply(doc, { ...i, hosts: {} }, Object.keys(i.hosts)),
+      );
+    });
+    await ctx.call(`${subject}: remove secrets`, () =>
+      writeSecrets({ ...i, hosts: {} }, Object.keys(i.hosts)),
+    );
+  },
+});
