@@ -9,7 +9,7 @@ export interface DriftedResource {
   name: string;
   /** `update`: properties differ from the state; `delete`: the object no longer exists. */
   change: "update" | "delete";
-  /** Top-level properties whose live value differs from the stored one. */
+  /** Top-level inputs whose live value differs from the stored one. */
   properties: string[];
 }
 
@@ -40,7 +40,11 @@ export function buildReport(stack: string, events: ReadonlyArray<EngineEvent>, c
     seen.add(md.urn);
     if (!e.resOutputsEvent) continue;
     if (md.op !== "update" && md.op !== "delete") continue;
-    const properties = md.op === "delete" ? [] : changedKeys(md.old?.outputs, md.new?.outputs);
+    // Drift is configuration changed outside Pulumi: the inputs that read() reports back. Outputs
+    // that are observed status (where a VM runs after a failover, a role's owner node) change on
+    // their own and are not drift.
+    const properties = md.op === "delete" ? [] : changedKeys(md.old?.inputs, md.new?.inputs);
+    if (md.op === "update" && properties.length === 0) continue;
     drifted.push({
       urn: md.urn,
       type: shortType(md.type),
