@@ -103,7 +103,10 @@ export function checkAdmission(
 
 /** How many host failures the cluster tolerates with `reserved` protected (largest hosts first). */
 export function toleratedFailures(spec: ClusterSpec, hosts: readonly string[], reserved: Capacity): number {
-  const hs = usable(spec, hosts);
+  // every online host counts here, dedicated failover hosts included: they absorb failures
+  const hs = hosts
+    .filter((h) => spec.hosts[h])
+    .map((h) => ({ cpu: spec.hosts[h]!.cpu, mem: spec.hosts[h]!.memoryMiB }));
   let k = 0;
   while (k < hs.length) {
     const c = capacityAfterFailures(hs, k + 1);

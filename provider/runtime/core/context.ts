@@ -102,5 +102,8 @@ export class ManagerContext {
 }
 
 export function fmtMs(ms: number): string {
-  return `${(Math.max(0, ms) / 1000).toFixed(2).replace(/\.?0+$/, "")}s`;
+  const v = Math.max(0, ms);
+  if (v >= 3_600_000 && v % 3_600_000 === 0) return `${v / 3_600_000}h`;
+  if (v >= 60_000 && v % 60_000 === 0) return `${v / 60_000}m`;
+  return `${(v / 1000).toFixed(2).replace(/\.?0+$/, "")}s`;
 }

@@ -158,7 +158,7 @@ function maybeFence(
 ): void {
   if (ctx.inFlight.has(`fence:${name}`)) return;
   const f = rec.fence ?? { attempts: 0 };
-  const backoff = ctx.spec.timing.keepaliveIntervalMs * 2 ** Math.min(Math.max(f.attempts - 1, 0), 4);
+  const backoff = ctx.spec.timing.keepaliveIntervalMs * 2 ** Math.min(Math.max(f.attempts - 1, 0), 3);
   if (f.attempts > 0 && f.lastAttemptAt !== undefined && ctx.now - f.lastAttemptAt < backoff) return;
   const h = ctx.host(name);
   h.fence = { ...f, attempts: f.attempts + 1, lastAttemptAt: ctx.now };

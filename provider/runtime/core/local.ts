@@ -143,11 +143,7 @@ function act(
     log(c, `resource ${r}`, `live-migrating ${c.snap.self} -> ${rec.target}`);
     c.actions.push({ type: "migrate", resource: r, target: rec.target });
   } else if (mode === "stop" && running && !inFlight.has(`stop:${r}`)) {
-    log(
-      c,
-      `resource ${r}`,
-      `stopping on ${c.snap.self} (${rec ? `${rec.state} on ${rec.node ?? "no host"}` : "unknown"})`,
-    );
+    log(c, `resource ${r}`, `stopping on ${c.snap.self} (${whyStop(rec)})`);
     c.actions.push({ type: "stop", resource: r, mode: "stop" });
   }
 }
@@ -255,7 +251,7 @@ function isolation(c: Lctx): void {
   petIfSafe(c);
   c.notes.push({
     rank: 0,
-    text: `${snap.self}: isolated from the store (lease lost ${fmtMs(now - lostAt)} ago); keeping ${keep.length} isolation-none resource(s)`,
+    text: `${snap.self}: isolated from the store (lease lost); keeping ${keep.length} isolation-none resource(s)`,
   });
 }
 
@@ -277,4 +273,10 @@ function steadyNote(c: Lctx): string {
   const primary = c.snap.view.primary ?? "none";
   const state = c.manager?.hosts[c.snap.self]?.state ?? "unknown";
   return `${c.snap.self} (${state}): running ${run.length} resource(s)${run.length ? ` (${names})` : ""}; primary ${primary}`;
+}
+
+function whyStop(rec: ResourceRecord | undefined): string {
+  if (!rec) return "not in the manager state";
+  if (rec.state === "relocating") return `relocating to ${rec.target}`;
+  return rec.node ? `${rec.state} on ${rec.node}` : rec.state;
 }

@@ -136,6 +136,7 @@ function stepMoving(ctx: ManagerContext, r: string, rec: ResourceRecord): void {
     rec.state === "migrating" &&
     from &&
     to &&
+    to.at > from.at &&
     !from.running.includes(r) &&
     !to.running.includes(r)
   ) {

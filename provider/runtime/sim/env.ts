@@ -84,7 +84,7 @@ export function createSimEnv(w: SimWorld, h: SimHost): Env {
     async start(name: string) {
       if (!h.power) throw new RetryableError(`resource ${name}`, `host ${h.name} is off`);
       if (h.startFails.has(name) || h.startFails.has("*")) {
-        throw new TerminalError(`resource ${name}`, `start failed on ${h.name} (simulated)`);
+        throw new TerminalError(`resource ${name}`, "simulated start failure");
       }
       if (h.running.has(name)) return;
       h.running.add(name);

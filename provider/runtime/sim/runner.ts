@@ -21,9 +21,14 @@ export async function runScenario(
 ): Promise<RunResult> {
   const w = new SimWorld(cluster);
   w.verbose = opts.verbose ?? true;
-  await w.round();
+  // events before the first `advance` set the stage at 0 s, before the first round
+  let booted = false;
   let skip = new Set<string>();
   for (const e of events) {
+    if (e.kind === "advance" && !booted) {
+      await w.round();
+      booted = true;
+    }
     if (e.kind === "advance") {
       await w.advance(e.ms, skip);
       skip = new Set();
@@ -33,6 +38,7 @@ export async function runScenario(
     if (e.kind === "skip-round") skip.add(e.host === "primary" ? (w.primary() ?? "") : e.host);
     else apply(w, e);
   }
+  if (!booted) await w.round();
   return { world: w, lines: w.lines, violations: w.inv.violations };
 }
 

@@ -5,7 +5,7 @@
 // hypervisors run) is what the invariant checker (sim/invariants.ts) judges.
 import { type AgentRuntime, newAgentRuntime, runIteration } from "../core/driver";
 import type { HostReport, ManagerState, MigrateRequest } from "../core/model";
-import { type ClusterSpec, parseSpec } from "../core/spec";
+import { type ClusterSpec, parseSpec, tryParseSpec } from "../core/spec";
 import type { Env, LogRecord } from "../env";
 import { createSimEnv } from "./env";
 import { Invariants } from "./invariants";
@@ -74,6 +74,14 @@ export class SimWorld {
     this.spec = parseSpec(specDoc);
     this.inv = new Invariants(this);
     for (const name of Object.keys(this.spec.hosts).sort()) {
+      this.addHost(name);
+      this.store.renewedAt.set(name, 0); // every agent registers its lease when it starts
+    }
+  }
+
+  /** A new (powered-on) machine; its agent starts at its next round. */
+  private addHost(name: string): void {
+    {
       const h: SimHost = {
         name,
         power: true,
@@ -91,7 +99,7 @@ export class SimWorld {
       };
       h.env = createSimEnv(this, h);
       this.hosts.set(name, h);
-      this.store.renewedAt.set(name, 0);
+      h.lastPet = this.now;
     }
   }
 
@@ -189,8 +197,13 @@ export class SimWorld {
     this.store.down = down;
   }
 
+  /** Writes a new spec document; the agents judge it (a bad one is rejected by them, not here). */
   setSpec(doc: unknown): void {
-    this.spec = parseSpec(doc);
+    const r = tryParseSpec(doc);
+    if (r.ok) {
+      this.spec = r.spec;
+      for (const name of Object.keys(r.spec.hosts).sort()) if (!this.hosts.has(name)) this.addHost(name);
+    }
     this.specDoc = doc;
     this.store.revision++;
     this.specRevision = this.store.revision;
