@@ -17,11 +17,12 @@ program
   .option("--etcd <n>", "etcd members (1 or 3)", "1")
   .option("--vms <n>", "write a cluster spec with this many tiny VMs", "3")
   .option("--no-agents", "do not start vmha-agent on the hosts")
-  .action(async (o: { hosts: string; etcd: string; vms: string; agents: boolean }) => {
+  .option("--no-spec", "write no cluster spec (Pulumi writes it, as in the quickstart)")
+  .action(async (o: { hosts: string; etcd: string; vms: string; agents: boolean; spec: boolean }) => {
     const { state, timings } = await lab.up({
       hosts: Number(o.hosts),
       etcd: Number(o.etcd),
-      vms: Number(o.vms),
+      ...(o.spec ? { vms: Number(o.vms) } : {}),
       agents: o.agents,
       log: (l) => console.log(l),
     });

@@ -48,8 +48,8 @@ export function createEtcdClient(o: StoreOptions): Etcd3 {
         }),
     },
     grpcOptions: {
-      "grpc.keepalive_time_ms": 1000,
-      "grpc.keepalive_timeout_ms": 1000,
+      "grpc.keepalive_time_ms": 10000, // etcd refuses pings more often than every 5 s
+      "grpc.keepalive_timeout_ms": 2000,
       "grpc.initial_reconnect_backoff_ms": 100,
       "grpc.max_reconnect_backoff_ms": 500,
     },

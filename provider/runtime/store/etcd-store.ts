@@ -19,6 +19,8 @@ export interface EtcdStoreOptions extends StoreOptions {
   leaseTtlS: number;
   /** Extra fields of leases/<host> (version, pid, boot time). */
   presence?: Record<string, string | number>;
+  /** Longest interval between two puts of an unchanged report. Default 1000 ms. */
+  reportEveryMs?: number;
   /** Lease id of a previous run of this agent, taken over if it still lives. */
   resumeLeaseId?: string;
   /** Called with the lease id whenever a new lease is granted or resumed (persist it). */
@@ -44,6 +46,7 @@ export class EtcdStore implements Store {
   readonly lease: HostLease;
   private election: ElectionKey | undefined;
   private eventSeq = 0;
+  private lastReport = { key: "", sentAt: 0 };
   private readonly timeoutMs: number;
 
   constructor(readonly opts: EtcdStoreOptions) {
@@ -197,11 +200,22 @@ export class EtcdStore implements Store {
     return Number(res.header.revision);
   }
 
+  /**
+   * Puts reports/<host> when its content changed, when the lease changed (the key went with the
+   * old one) or every reportEveryMs: a report per iteration would be four raft writes a second
+   * per host for nothing. `at` is therefore at most reportEveryMs old.
+   */
   async report(report: HostReport): Promise<void> {
     if (!this.lease.granted) return;
+    const { at: _at, ...content } = report;
+    const key = `${this.lease.id}|${JSON.stringify(content)}`;
+    const now = performance.now();
+    if (key === this.lastReport.key && now - this.lastReport.sentAt < (this.opts.reportEveryMs ?? 1000))
+      return;
     await this.call("report", () =>
       this.ns.put(K.report(this.host)).value(JSON.stringify(report)).lease(this.lease.id).exec(),
     );
+    this.lastReport = { key, sentAt: now };
   }
 
   /** Appends one line to the event log (`vmha events`). */
@@ -211,9 +225,8 @@ export class EtcdStore implements Store {
     await this.call("append event", () => this.client.put(key).value(JSON.stringify(record)).exec());
   }
 
-  /** Watches every key of the cluster. */
-  async watch(onChange: (ev: ChangeEvent) => void): Promise<Watcher> {
-    const w = await this.call("watch", () => this.ns.watch().prefix("").create());
+  /** Watches the keys starting with each of `prefixes` (relative to the cluster prefix). */
+  async watch(prefixes: readonly string[], onChange: (ev: ChangeEvent) => void): Promise<Watcher[]> {
     const emit = (type: "put" | "delete") => (kv: { key: Buffer; value: Buffer; mod_revision: string }) =>
       onChange({
         type,
@@ -221,9 +234,14 @@ export class EtcdStore implements Store {
         value: kv.value.toString(),
         revision: Number(kv.mod_revision),
       });
-    w.on("put", emit("put"));
-    w.on("delete", emit("delete"));
-    return w;
+    return Promise.all(
+      prefixes.map(async (p) => {
+        const w = await this.call("watch", () => this.ns.watch().prefix(p).create());
+        w.on("put", emit("put"));
+        w.on("delete", emit("delete"));
+        return w;
+      }),
+    );
   }
 
   /** Clean shutdown: resign, revoke the lease (keys vanish at once), close the client. */

@@ -1,5 +1,6 @@
 // Synchronous shell helpers for lab administration (never used by the agent itself).
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 
 export interface ShResult {
   code: number;
@@ -54,10 +55,16 @@ export function killPids(pids: readonly number[], signal: NodeJS.Signals = "SIGK
   }
 }
 
+/** True while the process exists and is not a zombie (exited, waiting to be reaped). */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return false;
   }

@@ -1,0 +1,77 @@
+// One lab per test file: up before, down after (even when the test fails), plus the observer of
+// every host's libvirt and a store client. Copies the agents' logs to .run/logs/<test> on failure.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { EtcdStore } from "../../../provider/runtime/store/etcd-store";
+import { RUN_DIR } from "./config";
+import * as lab from "./lab";
+import { LabObserver } from "./observer";
+import type { LabState } from "./state";
+import { labStore, settled, waitFor } from "./wait";
+
+export interface LabFixture {
+  state: LabState;
+  store: EtcdStore;
+  obs: LabObserver;
+  vms: string[];
+  /** Waits until every host is online and every VM started exactly once. */
+  settle(timeoutMs?: number, hosts?: readonly string[]): Promise<void>;
+  /** Power off like a power loss, and tell the observer once every process is dead. */
+  kill(h: string): number;
+  log(s: string): void;
+}
+
+export async function startLab(name: string, o: lab.UpOptions & { vms: number }): Promise<LabFixture> {
+  const lines: string[] = [];
+  const log = (s: string) => {
+    lines.push(`${new Date().toISOString()} ${s}`);
+    if (process.env["VMHA_LAB_VERBOSE"]) process.stdout.write(`# ${s}\n`);
+  };
+  const { state } = await lab.up({ ...o, log });
+  const store = labStore(state);
+  const obs = new LabObserver();
+  for (const h of state.hosts) await obs.hostOn(h);
+  const vms = Array.from({ length: o.vms }, (_, i) => `vm${i + 1}`);
+  const fx: LabFixture = {
+    state,
+    store,
+    obs,
+    vms,
+    async settle(timeoutMs = 60000, hosts = state.hosts) {
+      await waitFor(`${name}: every host online and every VM started once`, timeoutMs, async () =>
+        settled(await store.read(), hosts, vms),
+      );
+    },
+    kill(h) {
+      const t0 = Date.now();
+      lab.kill(h);
+      obs.hostOff(h);
+      log(`powered off ${h}`);
+      return t0;
+    },
+    log,
+  };
+  (fx as LabFixture & { _lines: string[]; _name: string })._lines = lines;
+  (fx as LabFixture & { _lines: string[]; _name: string })._name = name;
+  return fx;
+}
+
+export function stopLab(fx: LabFixture | undefined, failed: boolean): void {
+  if (fx) {
+    fx.obs.stop();
+    fx.store.client.close();
+    if (failed) {
+      const dir = path.join(RUN_DIR, "logs", (fx as LabFixture & { _name: string })._name);
+      fs.mkdirSync(dir, { recursive: true });
+      for (const h of fx.state.hosts) {
+        const f = path.join(RUN_DIR, "hosts", h, "agent.log");
+        if (fs.existsSync(f)) fs.copyFileSync(f, path.join(dir, `${h}-agent.log`));
+      }
+      fs.writeFileSync(
+        path.join(dir, "test.log"),
+        (fx as LabFixture & { _lines: string[] })._lines.join("\n"),
+      );
+    }
+  }
+  lab.down();
+}

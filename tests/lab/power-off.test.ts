@@ -1,0 +1,71 @@
+// Proof: power off a host (link down first, then every process): its VMs run on the other
+// hosts, and only after its fence device confirmed it off. No VM ever runs on two hosts.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { runFence } from "../../provider/runtime/fence/runner";
+import { BMC_SOCKET } from "./lib/config";
+import { type LabFixture, startLab, stopLab } from "./lib/fixture";
+import { powerOnHost } from "./lib/lab";
+import { FENCE_AGENT } from "./lib/spec";
+import { events, firstEvent, waitFor } from "./lib/wait";
+
+let fx: LabFixture | undefined;
+let failed = false;
+
+before(async () => {
+  fx = await startLab("power-off", { vms: 3 });
+  await fx.settle();
+});
+after(() => stopLab(fx, failed));
+
+test("power off a host: its VMs run elsewhere after fence confirmation, never twice", async () => {
+  try {
+    const f = fx!;
+    const victim = f.state.hosts.reduce((a, b) =>
+      f.obs.running(b).length > f.obs.running(a).length ? b : a,
+    );
+    const moved = f.obs.running(victim);
+    assert.ok(moved.length > 0, `${victim} runs no VM`);
+    const t0 = f.kill(victim);
+    const startedAt = await waitFor(`${moved.join(",")} running on another host`, 30000, () => {
+      const at = moved.map((v) => f.obs.firstRunningAt(v, victim, t0));
+      return at.every((x) => x !== undefined) ? (at as number[]) : undefined;
+    });
+    const evs = await waitFor("fence event", 5000, async () => {
+      const e = await events(f.store, t0);
+      return firstEvent(e, `host ${victim}`, /=> fenced/) ? e : undefined;
+    });
+    const fenced = firstEvent(evs, `host ${victim}`, /=> fenced \(fence device confirmed off\)/);
+    assert.ok(fenced, `no "fenced (fence device confirmed off)" event for ${victim}`);
+    for (const [i, v] of moved.entries()) {
+      assert.ok(
+        Date.parse(fenced.at) <= startedAt[i]!,
+        `${v} ran elsewhere at ${new Date(startedAt[i]!).toISOString()}, before fence confirmation at ${fenced.at}`,
+      );
+      assert.equal(f.obs.where(v).length, 1, `${v} runs on ${f.obs.where(v).join(",")}`);
+      assert.notEqual(f.obs.where(v)[0], victim);
+    }
+    const st = await runFence(
+      { name: "lab", agent: FENCE_AGENT, params: { socket: BMC_SOCKET }, timeoutMs: 5000 },
+      "status",
+      victim,
+    );
+    assert.equal(
+      st.code,
+      2,
+      `fence status of ${victim} should say off (exit 2), got ${st.code} ${st.detail}`,
+    );
+    assert.deepEqual(f.obs.doubleRuns, [], "a VM ran on two hosts");
+    const view = await f.store.read();
+    assert.equal(view.manager?.hosts[victim]?.state, "fenced");
+
+    // Power it back on: it rejoins empty and does not start its old VMs by itself.
+    await powerOnHost(victim);
+    await f.obs.hostOn(victim);
+    await f.settle();
+    assert.deepEqual(f.obs.doubleRuns, [], "a VM ran on two hosts after the host came back");
+  } catch (err) {
+    failed = true;
+    throw err;
+  }
+});
