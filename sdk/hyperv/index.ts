@@ -1,2 +1,6 @@
-// Resources of this platform are added here, one file each.
-export {};
+// Hyper-V / Windows Server Failover Clustering resources, one file each.
+export { ClusterAwareUpdating } from "./cluster-aware-updating";
+export { ClusterSharedVolume } from "./cluster-shared-volume";
+export { FailoverCluster } from "./failover-cluster";
+export { StorageSpacesDirect } from "./storage-spaces-direct";
+export { VmRole } from "./vm-role";

@@ -346,15 +346,16 @@ const getParameter: Cmdlet = {
   params: { inputobject: "any", name: "strings", cluster: "string" },
   pipeline: "inputobject",
   run(a, ctx, input) {
-    const res = input?.[0] ?? a["inputobject"];
-    const resName = toText(member(res, "Name"));
     const out: PsObject[] = [];
-    for (const c of Object.values(ctx.world.clusters)) {
-      if (c.quorum.resource !== resName) continue;
-      for (const [k, v] of Object.entries(c.quorum.params)) {
-        if (k === "AccessKeySha256") continue;
-        if (!a["name"] || (a["name"] as string[]).includes(k))
-          out.push(obj("ClusterParameter", { Name: k, Value: v }));
+    for (const res of input ?? [a["inputobject"]]) {
+      const resName = toText(member(res, "Name"));
+      for (const c of Object.values(ctx.world.clusters)) {
+        if (c.quorum.resource !== resName) continue;
+        for (const [k, v] of Object.entries(c.quorum.params)) {
+          if (k === "AccessKeySha256") continue;
+          if (!a["name"] || (a["name"] as string[]).includes(k))
+            out.push(obj("ClusterParameter", { Name: k, Value: v }));
+        }
       }
     }
     return out;

@@ -228,7 +228,9 @@ const getVm: Cmdlet = {
     const w = ctx.world;
     if (input !== undefined) {
       return input.map((g) => {
-        const vmName = toText(member(g, "Name"));
+        const groupName = toText(member(g, "Name"));
+        let vmName = groupName;
+        for (const c of Object.values(w.clusters)) if (c.groups[groupName]) vmName = c.groups[groupName].vm;
         for (const [host, m] of Object.entries(w.machines))
           if (m.vms[vmName]) return vmObject(host, vmName, m);
         throw notFound("Virtual machine", vmName);

@@ -165,7 +165,7 @@ export class Interp {
     for (const [i, el] of p.elements.entries()) {
       if (el.k === "expr") {
         const v = this.expr(el.expr, world, vars);
-        data = Array.isArray(v) ? v : [v];
+        data = Array.isArray(v) ? v : v instanceof StringCollection ? v.items.slice() : [v];
         continue;
       }
       data = this.command(el.name, el.args, i === 0 ? undefined : (data ?? []), world, vars);

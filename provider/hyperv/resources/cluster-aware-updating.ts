@@ -1,0 +1,63 @@
+// ClusterAwareUpdating: the CAU clustered role (self-updating mode) and its schedule.
+import { TerminalError } from "../../core/errors";
+import { defineResource } from "../../core/resource";
+import { PowerShellError } from "../ps/errors";
+import * as s from "../scripts/cau";
+import { type Ps, psFor } from "../session";
+import { clusterAwareUpdatingSchema } from "./cluster-aware-updating.schema";
+
+async function readLive(ps: Ps, cluster: string): Promise<s.LiveCau | undefined> {
+  try {
+    const r = await ps.query(`read the CAU role of cluster '${cluster}'`, s.readCau(cluster), s.cauResult);
+    return r.pairs.length ? s.liveCau(r.pairs) : undefined;
+  } catch (err) {
+    if (err instanceof PowerShellError && err.notFound) return undefined;
+    throw err;
+  }
+}
+
+type Day = typeof import("./cluster-aware-updating.schema").DAYS[number];
+
+export const definition = defineResource({
+  ...clusterAwareUpdatingSchema,
+  async create(i, ctx) {
+    const ps = psFor(ctx);
+    await ps.exec(`add the CAU role to cluster '${i.cluster}'`, s.addCau(i.cluster, i), 900_000);
+    const live = await readLive(ps, i.cluster);
+    if (!live)
+      throw new TerminalError(`cluster '${i.cluster}': the CAU role did not appear after Add-CauClusterRole`);
+    return { id: i.cluster, outputs: { resourceGroupName: live.resourceGroupName } };
+  },
+  async read(id, current, ctx) {
+    const live = await readLive(psFor(ctx), id);
+    if (!live) return undefined;
+    const i = current.inputs;
+    const inputs = {
+      ...i,
+      daysOfWeek: live.daysOfWeek as Day[],
+      weeksOfMonth: live.weeksOfMonth,
+      maxFailedNodes: live.maxFailedNodes,
+      maxRetriesPerNode: live.maxRetriesPerNode,
+      requireAllNodesOnline: live.requireAllNodesOnline,
+    };
+    if (i.startDate !== undefined && live.startDate && Date.parse(i.startDate) !== live.startDate.getTime()) {
+      inputs.startDate = live.startDate.toISOString();
+    }
+    if (i.virtualComputerObjectName !== undefined && live.virtualComputerObjectName) {
+      inputs.virtualComputerObjectName = live.virtualComputerObjectName;
+    }
+    return { inputs, outputs: { resourceGroupName: live.resourceGroupName } };
+  },
+  async update(id, _olds, news, ctx) {
+    const ps = psFor(ctx);
+    await ps.exec(`update the CAU schedule of cluster '${id}'`, s.setCau(id, news));
+    const live = await readLive(ps, id);
+    if (!live) throw new TerminalError(`cluster '${id}': the CAU role no longer exists`);
+    return { resourceGroupName: live.resourceGroupName };
+  },
+  async delete(id, _state, ctx) {
+    const ps = psFor(ctx);
+    if (!(await readLive(ps, id))) return;
+    await ps.exec(`remove the CAU role from cluster '${id}'`, s.removeCau(id), 900_000);
+  },
+});

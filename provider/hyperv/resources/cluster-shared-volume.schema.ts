@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { defineSchema } from "../../core/resource";
+import { netbiosName, text } from "./common.schema";
+
+export const clusterSharedVolumeSchema = defineSchema({
+  key: "hyperv:ClusterSharedVolume",
+  module: "provider/hyperv/resources/cluster-shared-volume",
+  description:
+    "A Cluster Shared Volume: a new volume from the S2D pool (New-Volume, CSVFS_ReFS by default) or an existing available cluster disk (Add-ClusterSharedVolume).",
+  inputs: z
+    .strictObject({
+      cluster: netbiosName,
+      /** From the pool: the volume's name (its CSV is "Cluster Virtual Disk (<name>)"). */
+      friendlyName: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,62}$/, "must be 1-63 letters, digits, spaces, '_', '.' or '-'")
+        .optional(),
+      /** From the pool: size in GiB; grows in place (Resize-VirtualDisk), never shrinks. */
+      sizeGb: z.number().int().min(1).optional(),
+      resiliency: z.enum(["Mirror", "Parity", "Simple"]).optional(),
+      fileSystem: z.enum(["CSVFS_ReFS", "CSVFS_NTFS"]).optional(),
+      /** Pool to allocate from (wildcards allowed). */
+      storagePool: text.optional(),
+      /** Instead: an existing disk in Available Storage, e.g. "Cluster Disk 1". */
+      disk: text.optional(),
+    })
+    .superRefine((v, ctx) => {
+      if (v.disk !== undefined) {
+        for (const k of ["friendlyName", "sizeGb", "resiliency", "fileSystem", "storagePool"] as const) {
+          if (v[k] !== undefined)
+            ctx.addIssue({
+              code: "custom",
+              path: [k],
+              message: "cannot be combined with disk (an existing disk is added as it is)",
+            });
+        }
+        return;
+      }
+      if (v.friendlyName === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["friendlyName"],
+          message: "is required for a volume from the pool (or set disk)",
+        });
+      if (v.sizeGb === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["sizeGb"],
+          message: "is required for a volume from the pool (or set disk)",
+        });
+    }),
+  outputs: z.strictObject({
+    csvName: z.string(),
+    /** Where every node sees the volume, e.g. C:\ClusterStorage\Volume1. */
+    path: z.string(),
+    sizeBytes: z.number(),
+  }),
+  replaceOn: ["cluster", "friendlyName", "resiliency", "fileSystem", "storagePool", "disk"],
+  deleteBeforeReplace: true,
+});

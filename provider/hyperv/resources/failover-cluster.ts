@@ -1,0 +1,186 @@
+// FailoverCluster: Install-WindowsFeature on nodes that lack it, Test-Cluster (refusing failed
+// validation), New-Cluster, quorum witness, heartbeat properties; nodes join and leave in place.
+
+import type { CheckFailure } from "../../core/errors";
+import { TerminalError } from "../../core/errors";
+import { defineResource, type OpContext, type State } from "../../core/resource";
+import { admit } from "../admission";
+import { PowerShellError } from "../ps/errors";
+import { admissionQuery, admissionResult } from "../scripts/admission";
+import * as s from "../scripts/cluster";
+import { type Ps, psFor } from "../session";
+import { type FailoverClusterInputs, failoverClusterSchema } from "./failover-cluster.schema";
+
+type Outputs = {
+  clusterId: string;
+  validationReport: string;
+  validationWarnings: string[];
+  featureInstalledOn: string[];
+};
+
+async function ensureFeature(ps: Ps, name: string, nodes: string[], install: boolean): Promise<string[]> {
+  if (!nodes.length) return [];
+  const have = await ps.query(
+    `check ${s.FEATURE} on the nodes of cluster '${name}'`,
+    s.featureQuery(nodes),
+    s.featureResult,
+  );
+  const missing = nodes.filter((_, i) => have[`n${i}`] !== true);
+  if (missing.length && !install) {
+    throw new TerminalError(
+      `cluster '${name}': ${s.FEATURE} is not installed on ${missing.join(", ")}; install it or set installFeature: true`,
+    );
+  }
+  for (const n of missing) {
+    const r = await ps.query(`install ${s.FEATURE} on '${n}'`, s.installFeature(n), s.installResult, 900_000);
+    if (!r.success)
+      throw new TerminalError(`cluster '${name}': installing ${s.FEATURE} on ${n} did not succeed`);
+    if (r.restart === "Yes") {
+      throw new TerminalError(
+        `cluster '${name}': ${s.FEATURE} was installed on ${n} but the node must restart before it can join; restart it and run pulumi up again`,
+      );
+    }
+  }
+  return missing;
+}
+
+async function validateNodes(
+  ps: Ps,
+  name: string,
+  nodes: string[],
+): Promise<{ report: string; warnings: string[] }> {
+  const r = await ps.query(
+    `validate nodes ${nodes.join(", ")} for cluster '${name}' (Test-Cluster)`,
+    s.testCluster(nodes),
+    s.testResult,
+    1_800_000,
+  );
+  const failed = s.validationFailures(r.warnings);
+  if (failed.length) {
+    throw new TerminalError(
+      `cluster '${name}': Test-Cluster reported failures, refusing to continue:\n  - ${failed.join("\n  - ")}\n` +
+        `  report: ${r.report ?? "(none)"}\n  fix the nodes, or set runValidation: false to skip validation (not supported by Microsoft)`,
+    );
+  }
+  return { report: r.report ?? "", warnings: r.warnings };
+}
+
+async function applySettings(ps: Ps, i: FailoverClusterInputs, old?: FailoverClusterInputs): Promise<void> {
+  if (i.heartbeat) {
+    const hb = s.setHeartbeat(i.name, i.heartbeat);
+    if (hb) await ps.exec(`set heartbeat settings of cluster '${i.name}'`, hb);
+  }
+  const quorumChanged =
+    JSON.stringify(i.quorum) !== JSON.stringify(old?.quorum) ||
+    i.cloudWitnessAccessKey !== old?.cloudWitnessAccessKey;
+  if (i.quorum && quorumChanged) {
+    await ps.exec(
+      `set the quorum witness of cluster '${i.name}' (${i.quorum.type})`,
+      s.setQuorum(i.name, i.quorum, i.cloudWitnessAccessKey),
+    );
+  }
+}
+
+async function clusterId(ps: Ps, name: string): Promise<string> {
+  const r = await ps.query(`read cluster '${name}'`, s.readCluster(name), s.clusterResult);
+  return r.cluster.Id;
+}
+
+async function checkAdmission(i: FailoverClusterInputs, ctx: OpContext): Promise<CheckFailure[]> {
+  if (i.failuresToTolerate === undefined) return [];
+  const ps = psFor(ctx);
+  let data: Awaited<ReturnType<typeof ps.query<typeof admissionResult>>>;
+  try {
+    data = await ps.query(`read memory of cluster '${i.name}'`, admissionQuery(i.name), admissionResult);
+  } catch (err) {
+    if (err instanceof PowerShellError && err.notFound) return []; // Not created yet: nothing runs on it.
+    throw err;
+  }
+  const a = admit({
+    cluster: i.name,
+    failuresToTolerate: i.failuresToTolerate,
+    hosts: data.hosts.map((h) => ({ name: h.ComputerName, bytes: h.MemoryCapacity })),
+    vms: data.vms.map((v) => ({ name: v.Name, bytes: v.MemoryStartup })),
+  });
+  return a.ok ? [] : [{ property: "failuresToTolerate", reason: a.reason }];
+}
+
+export const definition = defineResource({
+  ...failoverClusterSchema,
+  timeouts: { create: 3_600_000, update: 3_600_000, delete: 1_800_000 },
+  async validate(inputs, ctx) {
+    return checkAdmission(inputs, ctx);
+  },
+  async create(i, ctx) {
+    const ps = psFor(ctx);
+    let installed: string[] = [];
+    let validation = { report: "", warnings: [] as string[] };
+    if (i.adopt) {
+      ctx.progress(`adopting existing cluster '${i.name}'`);
+    } else {
+      installed = await ensureFeature(ps, i.name, i.nodes, i.installFeature);
+      if (i.runValidation) validation = await validateNodes(ps, i.name, i.nodes);
+      await ps.exec(`create cluster '${i.name}' on ${i.nodes.join(", ")}`, s.newCluster(i), 1_800_000);
+    }
+    await applySettings(ps, i);
+    const outputs: Outputs = {
+      clusterId: await clusterId(ps, i.name),
+      validationReport: validation.report,
+      validationWarnings: validation.warnings,
+      featureInstalledOn: installed,
+    };
+    return { id: i.name, outputs };
+  },
+  async read(id, current, ctx) {
+    const ps = psFor(ctx);
+    let r: s.ClusterResult;
+    try {
+      r = await ps.query(`read cluster '${id}'`, s.readCluster(id), s.clusterResult);
+    } catch (err) {
+      if (err instanceof PowerShellError && err.notFound) return undefined;
+      throw err;
+    }
+    const inputs = {
+      ...current.inputs,
+      name: r.cluster.Name,
+      nodes: s.liveNodes(r, current.inputs.nodes ?? []),
+    };
+    if (current.inputs.quorum) inputs.quorum = s.liveQuorum(r, current.inputs.quorum);
+    if (current.inputs.heartbeat) inputs.heartbeat = s.liveHeartbeat(r, current.inputs.heartbeat);
+    const paused = r.nodes.filter((n) => n.State !== "Up").map((n) => `${n.Name} ${n.State}`);
+    if (paused.length)
+      ctx.progress(`cluster '${id}': ${paused.join(", ")} (not drift: membership is unchanged)`);
+    return { inputs, outputs: { ...current.outputs, clusterId: r.cluster.Id } } as State<
+      typeof failoverClusterSchema.inputs,
+      typeof failoverClusterSchema.outputs
+    >;
+  },
+  async update(id, olds, news, ctx) {
+    const ps = psFor(ctx);
+    const short = (n: string) => n.split(".")[0]!.toLowerCase();
+    const added = news.nodes.filter((n) => !olds.inputs.nodes.some((o) => short(o) === short(n)));
+    const removed = olds.inputs.nodes.filter((o) => !news.nodes.some((n) => short(n) === short(o)));
+    let installed: string[] = [];
+    if (added.length) {
+      installed = await ensureFeature(ps, id, added, news.installFeature);
+      if (news.runValidation) await validateNodes(ps, id, [...news.nodes]);
+      await ps.exec(`add nodes ${added.join(", ")} to cluster '${id}'`, s.addNodes(id, added), 1_800_000);
+    }
+    for (const n of removed)
+      await ps.exec(`evict node '${n}' from cluster '${id}'`, s.removeNode(id, n), 900_000);
+    await applySettings(ps, news, olds.inputs);
+    return {
+      ...(olds.outputs as Outputs),
+      featureInstalledOn: [...(olds.outputs.featureInstalledOn ?? []), ...installed],
+    };
+  },
+  async delete(id, _state, ctx) {
+    const ps = psFor(ctx);
+    try {
+      await ps.exec(`remove cluster '${id}'`, s.removeCluster(id), 1_800_000);
+    } catch (err) {
+      if (err instanceof PowerShellError && err.notFound) return;
+      throw err;
+    }
+  },
+});

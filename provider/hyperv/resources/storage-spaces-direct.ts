@@ -1,0 +1,92 @@
+// StorageSpacesDirect: Enable-ClusterStorageSpacesDirect, cache state and pool name in place;
+// delete disables S2D (the cluster refuses while volumes remain on the pool).
+import { TerminalError } from "../../core/errors";
+import { defineResource } from "../../core/resource";
+import { PowerShellError } from "../ps/errors";
+import * as s from "../scripts/storage";
+import { type Ps, psFor } from "../session";
+import { storageSpacesDirectSchema } from "./storage-spaces-direct.schema";
+
+async function readLive(ps: Ps, cluster: string) {
+  try {
+    const r = await ps.query(
+      `read Storage Spaces Direct of cluster '${cluster}'`,
+      s.readS2d(cluster),
+      s.s2dResult,
+    );
+    return r.s2d.State === "Enabled" ? r : undefined;
+  } catch (err) {
+    if (err instanceof PowerShellError && err.notFound) return undefined;
+    throw err;
+  }
+}
+
+function poolOf(r: NonNullable<Awaited<ReturnType<typeof readLive>>>, cluster: string) {
+  const pool = r.pools[0];
+  if (!pool)
+    throw new TerminalError(`cluster '${cluster}': Storage Spaces Direct is enabled but has no pool`);
+  return { poolName: pool.FriendlyName, poolSizeBytes: pool.Size };
+}
+
+export const definition = defineResource({
+  ...storageSpacesDirectSchema,
+  timeouts: { create: 3_600_000 },
+  async create(i, ctx) {
+    const ps = psFor(ctx);
+    if (!i.adopt) {
+      await ps.exec(
+        `enable Storage Spaces Direct on cluster '${i.cluster}'`,
+        s.enableS2d(i.cluster, i.poolFriendlyName, i.cacheState),
+        3_000_000,
+      );
+    }
+    const r = await readLive(ps, i.cluster);
+    if (!r)
+      throw new TerminalError(
+        `cluster '${i.cluster}': Storage Spaces Direct is not enabled${i.adopt ? " (adopt: true needs it enabled)" : ""}`,
+      );
+    const out = poolOf(r, i.cluster);
+    if (i.adopt && i.poolFriendlyName && i.poolFriendlyName !== out.poolName) {
+      await ps.exec(
+        `rename pool '${out.poolName}' of cluster '${i.cluster}'`,
+        s.renamePool(i.cluster, out.poolName, i.poolFriendlyName),
+      );
+      out.poolName = i.poolFriendlyName;
+    }
+    if (i.adopt && r.s2d.CacheState !== i.cacheState)
+      await ps.exec(`set the S2D cache of cluster '${i.cluster}'`, s.setCacheState(i.cluster, i.cacheState));
+    return { id: i.cluster, outputs: out };
+  },
+  async read(id, current, ctx) {
+    const r = await readLive(psFor(ctx), current.inputs.cluster ?? id);
+    if (!r) return undefined;
+    const out = poolOf(r, id);
+    const inputs = { ...current.inputs, cacheState: r.s2d.CacheState as "Enabled" | "Disabled" };
+    if (current.inputs.poolFriendlyName !== undefined) inputs.poolFriendlyName = out.poolName;
+    return { inputs, outputs: out };
+  },
+  async update(id, olds, news, ctx) {
+    const ps = psFor(ctx);
+    if (news.cacheState !== olds.inputs.cacheState) {
+      await ps.exec(
+        `set the S2D cache of cluster '${id}' to ${news.cacheState}`,
+        s.setCacheState(id, news.cacheState),
+      );
+    }
+    const poolName = olds.outputs.poolName;
+    if (news.poolFriendlyName && news.poolFriendlyName !== poolName) {
+      await ps.exec(
+        `rename pool '${poolName}' of cluster '${id}'`,
+        s.renamePool(id, poolName, news.poolFriendlyName),
+      );
+    }
+    const r = await readLive(ps, id);
+    if (!r) throw new TerminalError(`cluster '${id}': Storage Spaces Direct is no longer enabled`);
+    return poolOf(r, id);
+  },
+  async delete(id, _state, ctx) {
+    const ps = psFor(ctx);
+    if (!(await readLive(ps, id))) return;
+    await ps.exec(`disable Storage Spaces Direct on cluster '${id}'`, s.disableS2d(id), 1_800_000);
+  },
+});

@@ -1,0 +1,50 @@
+// The data admission control needs (pure script + schema): every node's memory (Get-VMHost), the
+// start-up memory of every clustered VM, and optionally of the VM about to be added.
+import { z } from "zod";
+import { list } from "../ps/parse";
+import {
+  array,
+  calculated,
+  cmd,
+  emitJson,
+  hashtable,
+  paren,
+  pipe,
+  type Raw,
+  raw,
+  select,
+} from "../ps/script";
+
+export function admissionQuery(cluster: string, candidateVm?: string): Raw {
+  const nodes = paren(pipe(cmd("Get-ClusterNode", { Cluster: cluster }), raw("ForEach-Object { $_.Name }")));
+  const entries: Record<string, Raw> = {
+    hosts: array(
+      pipe(raw(`Get-VMHost -ComputerName @${nodes.text}`), select("ComputerName", "MemoryCapacity")),
+    ),
+    vms: array(
+      pipe(
+        cmd("Get-ClusterGroup", { Cluster: cluster }),
+        raw("Where-Object -Property 'GroupType' -EQ -Value 'VirtualMachine'"),
+        raw("Get-VM"),
+        select("Name", "MemoryStartup", calculated("Role", "$_.Name")),
+      ),
+    ),
+  };
+  if (candidateVm !== undefined) {
+    entries["candidate"] = array(
+      pipe(
+        raw(
+          `${cmd("Get-VM", { Name: candidateVm, ErrorAction: "SilentlyContinue" }).text} -ComputerName @${nodes.text}`,
+        ),
+        select("Name", "MemoryStartup"),
+      ),
+    );
+  }
+  return emitJson(hashtable(entries));
+}
+
+export const admissionResult = z.object({
+  hosts: list(z.object({ ComputerName: z.string(), MemoryCapacity: z.number() })),
+  vms: list(z.object({ Name: z.string(), MemoryStartup: z.number() })),
+  candidate: list(z.object({ Name: z.string(), MemoryStartup: z.number() })).optional(),
+});

@@ -1,0 +1,127 @@
+// The node-powershell runner (IO edge): one shell per connection per provider process, reused
+// by every operation; each script runs with the operation's deadline. A shell that timed out or
+// died is thrown away and the next call starts a fresh one.
+import type { ChildProcess } from "node:child_process";
+import { PowerShell } from "node-powershell";
+import type { z } from "zod";
+import { RetryableError } from "../core/errors";
+import type { OpContext } from "../core/resource";
+import { type Connection, connectionFrom, connectionKey } from "./connection";
+import { toError } from "./ps/errors";
+import { parseOutput } from "./ps/parse";
+import { type Raw, wrap } from "./ps/script";
+import { SESSION_VARIABLE, sessionSetup } from "./ps/session-script";
+
+interface Session {
+  shell: PowerShell;
+  ready: Promise<void>;
+  remote: boolean;
+}
+
+const sessions = new Map<string, Session>();
+
+/** The shell's pipes keep Node alive; hold them only while a command runs. */
+function setRef(shell: PowerShell, on: boolean): void {
+  const proc = (shell as unknown as { process?: ChildProcess }).process;
+  const handles = [proc, shell.streams.stdin, shell.streams.stdout, shell.streams.stderr] as Array<
+    { ref?(): void; unref?(): void } | undefined
+  >;
+  for (const h of handles) (on ? h?.ref : h?.unref)?.call(h);
+}
+
+function open(c: Connection): Session {
+  const shell = new PowerShell({
+    executable: c.shell,
+    pwsh: c.shell === "pwsh",
+    executableOptions: { "-NoProfile": true, "-NonInteractive": true },
+  });
+  const remote = Boolean(c.computerName || c.hostName);
+  const ready = invoke(shell, sessionSetup(c), "opening the PowerShell session").then(() => undefined);
+  return { shell, ready, remote };
+}
+
+async function invoke(shell: PowerShell, command: string, label: string): Promise<string> {
+  setRef(shell, true);
+  try {
+    const r = await shell.invoke(command);
+    return r.raw;
+  } catch (err) {
+    const e = err as { name?: string; message?: string };
+    if (e.name === "InvocationError") throw toError(label, e.message ?? "");
+    // The shell itself failed (did not start, exited): transient, a new shell may work.
+    throw new RetryableError(`${label}: PowerShell process failed: ${e.message ?? String(err)}`, err);
+  } finally {
+    setRef(shell, false);
+  }
+}
+
+function drop(key: string, s: Session): void {
+  if (sessions.get(key) === s) sessions.delete(key);
+  s.shell.dispose().catch(() => {});
+}
+
+/**
+ * Runs one script body and returns its stdout. `label` names the operation and object for error
+ * messages, e.g. `create cluster 'HV-Cluster'`.
+ */
+export async function runScript(
+  c: Connection,
+  body: Raw,
+  label: string,
+  signal?: AbortSignal,
+): Promise<string> {
+  const key = connectionKey(c);
+  let s = sessions.get(key);
+  if (!s) {
+    s = open(c);
+    sessions.set(key, s);
+  }
+  const session = s;
+  const onAbort = () => drop(key, session);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    await session.ready.catch((err: unknown) => {
+      drop(key, session); // A session that failed to open is never reused.
+      throw err;
+    });
+    return await invoke(session.shell, wrap(body, session.remote ? SESSION_VARIABLE : undefined), label);
+  } catch (err) {
+    if (err instanceof RetryableError) drop(key, session);
+    throw err;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Closes every shell (tests; the provider process ends with the engine). */
+export async function closeSessions(): Promise<void> {
+  const all = [...sessions.values()];
+  sessions.clear();
+  await Promise.all(all.map((s) => s.shell.dispose().catch(() => {})));
+}
+
+/** A resource operation's view of PowerShell: run + parse, inside ctx.call (deadline, retries). */
+export interface Ps {
+  readonly connection: Connection;
+  /** Runs a script that prints nothing (or whose output is not needed). */
+  exec(label: string, body: Raw, timeoutMs?: number): Promise<void>;
+  /** Runs a script that prints one JSON line and parses it. */
+  query<S extends z.ZodType>(label: string, body: Raw, schema: S, timeoutMs?: number): Promise<z.output<S>>;
+}
+
+export function psFor(ctx: OpContext): Ps {
+  const connection = connectionFrom(ctx.config);
+  return {
+    connection,
+    async exec(label, body, timeoutMs = 120_000) {
+      ctx.progress(label);
+      await ctx.call(label, (signal) => runScript(connection, body, label, signal), { timeoutMs });
+    },
+    async query(label, body, schema, timeoutMs = 120_000) {
+      const out = await ctx.call(label, (signal) => runScript(connection, body, label, signal), {
+        timeoutMs,
+      });
+      return parseOutput(label, out, schema);
+    },
+  };
+}
