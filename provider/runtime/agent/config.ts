@@ -13,7 +13,7 @@ export const AgentConfigSchema = z.object({
   etcdUser: z.string().optional(),
   /** Read from VMHA_ETCD_PASSWORD or etcdPasswordFile; never a flag (it would show in ps). */
   etcdPasswordFile: z.string().optional(),
-  storeTimeoutMs: z.number().int().positive().default(400),
+  storeTimeoutMs: z.number().int().positive().default(300),
   leaseTtlS: z.number().int().positive().default(1),
   libvirtUri: z.string().default("qemu:///system"),
   gracefulStopMs: z.number().int().nonnegative().default(10000),

@@ -34,6 +34,11 @@ interface SpecHost {
   labels?: Record<string, string>;
 }
 
+interface SpecLike {
+  hosts?: Record<string, SpecHost>;
+  timing?: { watchdogTimeoutMs?: number; leaseTtlMs?: number };
+}
+
 export function createRealEnv(cfg: AgentConfig): RealEnv {
   const metrics = new AgentMetrics(cfg.host);
   const logger = new AgentLogger(cfg.host, metrics, undefined, cfg.logLevel);
@@ -79,7 +84,8 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
   });
   logger.setSink((rec) => store.appendEvent(rec));
 
-  let lastSpec: { hosts?: Record<string, SpecHost> } | undefined;
+  let lastSpec: SpecLike | undefined;
+  let ttlWarned = false;
   const libvirt = new LibvirtDriver({ uri: cfg.libvirtUri, timeoutMs: 15000 });
   const domains = new DomainWatch(libvirt, {
     // libvirt's events keep the list current; the full re-list is only a safety net (each
@@ -97,6 +103,13 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
       return addr ? { libvirtUri: `qemu+tcp://${addr}/system`, migrateUri: `tcp://${addr}` } : undefined;
     },
     onDone: () => clock.wake(),
+    isolationBudgetMs: () => {
+      const now = performance.now();
+      if (store.lease.validUntilMs > now) return undefined;
+      const t = lastSpec?.timing;
+      const budget = (t?.watchdogTimeoutMs ?? 1500) - (t?.leaseTtlMs ?? 1000);
+      return store.lease.validUntilMs + budget - now;
+    },
   });
   const fencer = new AgentFencer({
     ...(cfg.fenceSecretsFile ? { secretsFile: cfg.fenceSecretsFile } : {}),
@@ -131,6 +144,16 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
       const v = await store.read();
       metrics.iterations.inc();
       lastSpec = v.spec as typeof lastSpec;
+      const ttl = lastSpec?.timing?.leaseTtlMs ?? 1000;
+      if (!ttlWarned && ttl !== cfg.leaseTtlS * 1000) {
+        ttlWarned = true;
+        logger.log({
+          level: "warn",
+          host: cfg.host,
+          subject: "lease",
+          message: `spec timing.leaseTtlMs is ${ttl} but this agent's lease TTL is ${cfg.leaseTtlS * 1000} ms (--lease-ttl); set them equal`,
+        });
+      }
       if (v.manager) {
         metrics.hostState.reset();
         for (const [h, rec] of Object.entries(v.manager.hosts))

@@ -19,7 +19,15 @@ export interface HostResourcesOptions {
   peer: (host: string) => { libvirtUri: string; migrateUri?: string } | undefined;
   /** Called when a long operation finished (wakes the loop). */
   onDone?: () => void;
+  /**
+   * While this host is isolated (its lease may have expired), the ms left until its self-fence
+   * deadline; undefined while the lease is valid. A graceful stop never outlasts it.
+   */
+  isolationBudgetMs?: () => number | undefined;
 }
+
+/** Time kept back from the self-fence budget for `virsh destroy` after the graceful attempt. */
+const DESTROY_RESERVE_MS = 400;
 
 type Backend = { type: "libvirt"; xml: () => string } | { type: "ocf"; res: OcfResource };
 
@@ -135,8 +143,14 @@ export class HostResources implements ResourceDriver {
       const b = this.backend(name, spec);
       if (b.type === "libvirt") {
         try {
-          if (mode === "kill") await this.libvirt.stop(name, 0);
-          else await this.libvirt.stop(name, this.opts.gracefulStopMs);
+          const budget = this.opts.isolationBudgetMs?.();
+          const graceful =
+            mode === "kill"
+              ? 0
+              : budget === undefined
+                ? this.opts.gracefulStopMs
+                : Math.max(0, Math.min(this.opts.gracefulStopMs, budget - DESTROY_RESERVE_MS));
+          await this.libvirt.stop(name, graceful);
         } catch (err) {
           throw new RetryableError(`resource ${name}`, `${mode} on ${this.opts.host}: ${msg(err)}`);
         } finally {

@@ -10,7 +10,10 @@ import { libvirtUri } from "./config";
 export interface Sample {
   at: number;
   host: string;
+  /** In libvirt state "running". */
   running: string[];
+  /** Active in any way (running, paused, shutting down...). */
+  active: string[];
 }
 
 export interface DoubleRun {
@@ -43,7 +46,7 @@ export class LabObserver {
     this.watches.delete(h);
     this.current.set(h, new Set());
     this.states.set(h, new Map());
-    this.history.push({ at: Date.now(), host: h, running: [] });
+    this.history.push({ at: Date.now(), host: h, running: [], active: [] });
   }
 
   private update(h: string, domains: ReadonlyMap<string, DomainInfo>): void {
@@ -56,6 +59,7 @@ export class LabObserver {
       at,
       host: h,
       running: [...active].filter((v) => this.states.get(h)?.get(v) === "running").sort(),
+      active: [...active].sort(),
     });
     const where = new Map<string, string[]>();
     for (const [host, set] of this.current)
@@ -81,6 +85,11 @@ export class LabObserver {
   /** First moment after `after` at which `vm` was in state running on a host other than `not`. */
   firstRunningAt(vm: string, not: string, after: number): number | undefined {
     return this.history.find((s) => s.at >= after && s.host !== not && s.running.includes(vm))?.at;
+  }
+
+  /** First moment after `after` at which `vm` was no longer active on `host`. */
+  goneAt(vm: string, host: string, after: number): number | undefined {
+    return this.history.find((s) => s.at >= after && s.host === host && !s.active.includes(vm))?.at;
   }
 
   async refreshAll(): Promise<void> {
