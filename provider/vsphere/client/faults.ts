@@ -109,6 +109,13 @@ export function faultError(
         type,
       );
     }
+    case "ResourceInUse": {
+      const what = [str(node, "type"), str(node, "name")].filter(Boolean).join(" ");
+      return new VsphereFault(
+        `${ctx.method}: ${what || "a resource"} is in use (for example a host still running VMs); free it first`,
+        type,
+      );
+    }
     default:
       if (TRANSIENT.has(type)) return new RetryableError(`${ctx.method}: vCenter fault ${type}${tail}`);
       return new VsphereFault(`${ctx.method}: vCenter fault ${type}${tail}`, type);

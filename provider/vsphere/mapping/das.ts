@@ -287,10 +287,12 @@ export function parseDasVmConfigs(configEx: unknown): DasVmConfig[] {
 }
 
 /** A ClusterConfigSpecEx carrying only HA parts, for ReconfigureComputeResource_Task (modify: true). */
-export function clusterSpecXml(parts: {
+export interface ClusterSpecParts {
   dasConfig?: DasConfig;
   dasVmConfigSpec?: Array<{ operation: "add" | "edit" | "remove"; vm: MoRef; settings?: DasVmSettings }>;
-}): XmlObject {
+}
+
+export function clusterSpecXml(parts: ClusterSpecParts): XmlObject {
   return {
     $type: "ClusterConfigSpecEx",
     dasConfig: parts.dasConfig ? dasConfigXml(parts.dasConfig) : undefined,

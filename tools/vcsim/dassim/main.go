@@ -28,12 +28,35 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 )
 
-// dasCluster wraps a simulator cluster for the HA reconfigure methods only.
-type dasCluster struct {
-	*simulator.ClusterComputeResource
+// dasProxy receives the HA reconfigure and destroy calls of every cluster. The simulator's
+// handler hook cannot swap the object a call goes to (the session registry wins), but it can point
+// the call at another registered object: this proxy, which finds the real cluster from the
+// request's _this.
+type dasProxy struct {
+	Self types.ManagedObjectReference
 }
 
-func (c *dasCluster) ReconfigureComputeResourceTask(ctx *simulator.Context, req *types.ReconfigureComputeResource_Task) soap.HasFault {
+var proxyRef = types.ManagedObjectReference{Type: "DassimProxy", Value: "dassim-proxy"}
+
+func (p *dasProxy) Reference() types.ManagedObjectReference { return p.Self }
+
+func cluster(ctx *simulator.Context, ref types.ManagedObjectReference) *dasCluster {
+	c, _ := ctx.Map.Get(ref).(*simulator.ClusterComputeResource)
+	if c == nil {
+		return nil
+	}
+	return &dasCluster{c}
+}
+
+func notFound(ref types.ManagedObjectReference) *soap.Fault {
+	return simulator.Fault("", &types.ManagedObjectNotFound{Obj: ref})
+}
+
+func (p *dasProxy) ReconfigureComputeResourceTask(ctx *simulator.Context, req *types.ReconfigureComputeResource_Task) soap.HasFault {
+	c := cluster(ctx, req.This)
+	if c == nil {
+		return &methods.ReconfigureComputeResource_TaskBody{Fault_: notFound(req.This)}
+	}
 	spec, ok := req.Spec.(*types.ClusterConfigSpecEx)
 	if !ok {
 		return c.ClusterComputeResource.ReconfigureComputeResourceTask(ctx, req)
@@ -49,10 +72,26 @@ func (c *dasCluster) ReconfigureComputeResourceTask(ctx *simulator.Context, req 
 	}
 }
 
-func (c *dasCluster) ReconfigureClusterTask(ctx *simulator.Context, req *types.ReconfigureCluster_Task) soap.HasFault {
+func (p *dasProxy) ReconfigureClusterTask(ctx *simulator.Context, req *types.ReconfigureCluster_Task) soap.HasFault {
+	c := cluster(ctx, req.This)
+	if c == nil {
+		return &methods.ReconfigureCluster_TaskBody{Fault_: notFound(req.This)}
+	}
 	return &methods.ReconfigureCluster_TaskBody{
 		Res: &types.ReconfigureCluster_TaskResponse{Returnval: c.reconfigure(ctx, req.Spec.DasConfig, req.Spec.DasVmConfigSpec, req.Modify, func() {})},
 	}
+}
+
+func (p *dasProxy) DestroyTask(ctx *simulator.Context, req *types.Destroy_Task) soap.HasFault {
+	c := cluster(ctx, req.This)
+	if c == nil {
+		return &methods.Destroy_TaskBody{Fault_: notFound(req.This)}
+	}
+	return c.destroy(ctx)
+}
+
+type dasCluster struct {
+	*simulator.ClusterComputeResource
 }
 
 func emptySpec(s *types.ClusterConfigSpecEx) bool {
@@ -61,13 +100,22 @@ func emptySpec(s *types.ClusterConfigSpecEx) bool {
 }
 
 func (c *dasCluster) reconfigure(ctx *simulator.Context, das *types.ClusterDasConfigInfo, vms []types.ClusterDasVmConfigSpec, modify bool, rest func()) types.ManagedObjectReference {
+	var fault types.BaseMethodFault
+	ctx.Map.WithLock(ctx, c.ClusterComputeResource, func() { fault = c.apply(ctx, das, vms, modify, rest) })
 	task := simulator.CreateTask(c.ClusterComputeResource, "reconfigureCluster", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
+		return nil, fault
+	})
+	return task.Run(ctx)
+}
+
+// apply validates everything, then changes the cluster: a failed call leaves it as it was.
+func (c *dasCluster) apply(ctx *simulator.Context, das *types.ClusterDasConfigInfo, vms []types.ClusterDasVmConfigSpec, modify bool, rest func()) types.BaseMethodFault {
+	{
 		cfg := c.ConfigurationEx.(*types.ClusterConfigInfoEx)
-		// Validate everything before changing anything: a failed task leaves the cluster as it was.
 		next := cfg.DasConfig
 		if das != nil {
 			if fault := validateDas(ctx, c, das); fault != nil {
-				return nil, fault
+				return fault
 			}
 			if modify {
 				next = mergeDas(cfg.DasConfig, *das)
@@ -77,7 +125,7 @@ func (c *dasCluster) reconfigure(ctx *simulator.Context, das *types.ClusterDasCo
 		}
 		overrides, fault := applyOverrides(ctx, cfg.DasVmConfig, vms)
 		if fault != nil {
-			return nil, fault
+			return fault
 		}
 		cfg.DasConfig = next
 		cfg.DasVmConfig = overrides
@@ -85,9 +133,8 @@ func (c *dasCluster) reconfigure(ctx *simulator.Context, das *types.ClusterDasCo
 		c.Configuration.DasConfig = next
 		c.Configuration.DasVmConfig = overrides
 		rest()
-		return nil, nil
-	})
-	return task.Run(ctx)
+		return nil
+	}
 }
 
 func main() {
@@ -109,12 +156,15 @@ func main() {
 	}
 	defer model.Remove()
 	if !*stock {
+		proxy := &dasProxy{Self: proxyRef}
+		simulator.Map.Put(proxy)
 		simulator.Map.Handler = func(ctx *simulator.Context, m *simulator.Method) (mo.Reference, types.BaseMethodFault) {
-			if m.Name != "ReconfigureComputeResource_Task" && m.Name != "ReconfigureCluster_Task" {
-				return nil, nil
-			}
-			if c, ok := ctx.Map.Get(m.This).(*simulator.ClusterComputeResource); ok {
-				return &dasCluster{c}, nil
+			switch m.Name {
+			case "ReconfigureComputeResource_Task", "ReconfigureCluster_Task", "Destroy_Task":
+				if m.This.Type == "ClusterComputeResource" {
+					m.This = proxyRef
+					return proxy, nil
+				}
 			}
 			return nil, nil
 		}

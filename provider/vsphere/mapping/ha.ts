@@ -1,0 +1,171 @@
+// HaSettings inputs <-> the HA part of a cluster's dasConfig. Pure. HaSettings owns: enabled,
+// hostMonitoring, vmMonitoring, vmComponentProtecting, defaultVmSettings, every das.* option,
+// heartbeat datastores and their policy. It never touches admission control.
+import type { z } from "zod";
+import { SENSITIVITY_PRESETS, type sensitivity } from "../resources/common.schema";
+import { API_DEFAULT_SENSITIVITY, type HaSettingsInputs } from "../resources/ha-settings.schema";
+import type { DasConfig, DasOption } from "./das";
+
+type Sensitivity = z.output<typeof sensitivity>;
+type Custom = Exclude<Sensitivity, string>;
+
+const VM_MONITORING = {
+  disabled: "vmMonitoringDisabled",
+  vmOnly: "vmMonitoringOnly",
+  vmAndApp: "vmAndAppMonitoring",
+} as const;
+
+export function vmMonitoringToApi(v: keyof typeof VM_MONITORING): string {
+  return VM_MONITORING[v];
+}
+
+export function vmMonitoringFromApi(v: string | undefined): keyof typeof VM_MONITORING {
+  const hit = Object.entries(VM_MONITORING).find(([, api]) => api === v);
+  return (hit?.[0] as keyof typeof VM_MONITORING | undefined) ?? "disabled";
+}
+
+export function sensitivityValues(s: Sensitivity): Custom {
+  return typeof s === "string" ? { ...SENSITIVITY_PRESETS[s] } : s;
+}
+
+/** A preset's name when the values are exactly a preset, else the values. */
+export function sensitivityFromValues(v: Custom): Sensitivity {
+  for (const [name, p] of Object.entries(SENSITIVITY_PRESETS)) {
+    if (
+      p.failureInterval === v.failureInterval &&
+      p.minUpTime === v.minUpTime &&
+      p.maxFailures === v.maxFailures &&
+      p.maxFailureWindow === v.maxFailureWindow
+    ) {
+      return name as keyof typeof SENSITIVITY_PRESETS;
+    }
+  }
+  return v;
+}
+
+const ISOLATION_ADDRESS = /^das\.isolationaddress(\d+)$/i;
+const USE_DEFAULT_ADDRESS = /^das\.usedefaultisolationaddress$/i;
+
+/** The das.* options these inputs want, in a stable order. */
+export function desiredOptions(i: HaSettingsInputs): DasOption[] {
+  const out: DasOption[] = i.isolationAddresses.map((a, n) => ({
+    key: `das.isolationaddress${n}`,
+    value: a,
+  }));
+  if (i.isolationAddresses.length > 0) out.push({ key: "das.usedefaultisolationaddress", value: "false" });
+  for (const k of Object.keys(i.advancedOptions).sort())
+    out.push({ key: k, value: i.advancedOptions[k] ?? "" });
+  return out;
+}
+
+/**
+ * Options to send: the desired ones, plus every das.* option present now but no longer wanted,
+ * sent with an empty value, which removes it.
+ */
+export function optionChanges(desired: DasOption[], live: DasOption[]): DasOption[] {
+  const want = new Set(desired.map((o) => o.key.toLowerCase()));
+  const removed = live
+    .filter((o) => /^das\./i.test(o.key) && !want.has(o.key.toLowerCase()))
+    .map((o) => ({ key: o.key, value: "" }));
+  return [...desired, ...removed];
+}
+
+/** The dasConfig fields HaSettings sends (modify: true). */
+export function haToDas(i: HaSettingsInputs, liveOptions: DasOption[] = []): DasConfig {
+  const s = sensitivityValues(i.monitoringSensitivity);
+  const vmcp = i.vmComponentProtection;
+  return {
+    enabled: i.enabled,
+    vmMonitoring: vmMonitoringToApi(i.vmMonitoring),
+    hostMonitoring: i.hostMonitoring,
+    vmComponentProtecting: vmcp.enabled ? "enabled" : "disabled",
+    defaultVmSettings: {
+      restartPriority: i.restartPriority,
+      restartPriorityTimeout: i.restartPriorityTimeout,
+      isolationResponse: i.isolationResponse,
+      vmToolsMonitoringSettings: {
+        enabled: i.vmMonitoring !== "disabled",
+        vmMonitoring: vmMonitoringToApi(i.vmMonitoring),
+        clusterSettings: true,
+        failureInterval: s.failureInterval,
+        minUpTime: s.minUpTime,
+        maxFailures: s.maxFailures,
+        maxFailureWindow: s.maxFailureWindow,
+      },
+      vmComponentProtectionSettings: {
+        vmStorageProtectionForAPD: vmcp.apdResponse,
+        enableAPDTimeoutForHosts: vmcp.apdTimeoutForHosts,
+        vmTerminateDelayForAPDSec: vmcp.apdDelaySeconds,
+        vmReactionOnAPDCleared: vmcp.apdRecovery,
+        vmStorageProtectionForPDL: vmcp.pdlResponse,
+      },
+    },
+    option: optionChanges(desiredOptions(i), liveOptions),
+    heartbeatDatastore: i.heartbeatDatastores.datastores.map((value) => ({ type: "Datastore", value })),
+    hBDatastoreCandidatePolicy: i.heartbeatDatastores.policy,
+  };
+}
+
+function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], fallback: T): T {
+  return allowed.includes(v as T) ? (v as T) : fallback;
+}
+
+/** Reads HaSettings back from a live dasConfig; absent fields are the API's defaults. */
+export function dasToHa(clusterId: string, d: DasConfig): HaSettingsInputs {
+  const vm = d.defaultVmSettings ?? {};
+  const t = vm.vmToolsMonitoringSettings ?? {};
+  const p = vm.vmComponentProtectionSettings ?? {};
+  const addresses: Array<[number, string]> = [];
+  const advanced: Record<string, string> = {};
+  for (const o of d.option ?? []) {
+    const m = ISOLATION_ADDRESS.exec(o.key);
+    if (m) addresses.push([Number(m[1]), o.value]);
+    else if (USE_DEFAULT_ADDRESS.test(o.key) && o.value === "false") continue;
+    else if (/^das\./i.test(o.key)) advanced[o.key] = o.value;
+  }
+  return {
+    clusterId,
+    enabled: d.enabled ?? false,
+    hostMonitoring: oneOf(d.hostMonitoring, ["enabled", "disabled"] as const, "enabled"),
+    vmMonitoring: vmMonitoringFromApi(d.vmMonitoring),
+    monitoringSensitivity: sensitivityFromValues({
+      failureInterval: t.failureInterval ?? API_DEFAULT_SENSITIVITY.failureInterval,
+      minUpTime: t.minUpTime ?? API_DEFAULT_SENSITIVITY.minUpTime,
+      maxFailures: t.maxFailures ?? API_DEFAULT_SENSITIVITY.maxFailures,
+      maxFailureWindow: t.maxFailureWindow ?? API_DEFAULT_SENSITIVITY.maxFailureWindow,
+    }),
+    isolationResponse: oneOf(vm.isolationResponse, ["none", "powerOff", "shutdown"] as const, "powerOff"),
+    restartPriority: oneOf(
+      vm.restartPriority,
+      ["disabled", "lowest", "low", "medium", "high", "highest"] as const,
+      "medium",
+    ),
+    restartPriorityTimeout: vm.restartPriorityTimeout ?? 600,
+    heartbeatDatastores: {
+      policy: oneOf(
+        d.hBDatastoreCandidatePolicy,
+        ["allFeasibleDs", "userSelectedDs", "allFeasibleDsWithUserPreference"] as const,
+        "allFeasibleDsWithUserPreference",
+      ),
+      datastores: (d.heartbeatDatastore ?? []).map((r) => r.value),
+    },
+    isolationAddresses: addresses.sort((a, b) => a[0] - b[0]).map(([, a]) => a),
+    advancedOptions: advanced,
+    vmComponentProtection: {
+      enabled: d.vmComponentProtecting === "enabled",
+      apdResponse: oneOf(
+        p.vmStorageProtectionForAPD,
+        ["disabled", "warning", "restartConservative", "restartAggressive"] as const,
+        "disabled",
+      ),
+      apdDelaySeconds: p.vmTerminateDelayForAPDSec ?? 180,
+      apdRecovery: oneOf(p.vmReactionOnAPDCleared, ["none", "reset"] as const, "none"),
+      pdlResponse: oneOf(
+        p.vmStorageProtectionForPDL,
+        ["disabled", "warning", "restartAggressive"] as const,
+        "disabled",
+      ),
+      apdTimeoutForHosts: p.enableAPDTimeoutForHosts ?? false,
+    },
+  };
+}

@@ -1,0 +1,264 @@
+// Cluster: create (CreateClusterEx) or adopt; add new ESXi hosts; move existing hosts in. Every
+// name is resolved before anything is created, and a failure after creation removes the new
+// cluster again, so a failed `pulumi up` leaves no half-made cluster behind.
+import { TerminalError } from "../../core/errors";
+import { defineResource, type OpContext } from "../../core/resource";
+import { NotFoundError } from "../client/faults";
+import * as inventory from "../client/inventory";
+import { refList, retrieve, retrieveMany } from "../client/props";
+import type { VimClient } from "../client/session";
+import { runTask } from "../client/tasks";
+import { type MoRef, moref, ref, text } from "../client/xml";
+import { type ClusterInputs, clusterSchema } from "./cluster.schema";
+import { clusterRef, vim } from "./vim";
+
+type NewHost = ClusterInputs["addHosts"][number];
+
+async function resolveHosts(ctx: OpContext, c: VimClient, dc: string, specs: string[]): Promise<MoRef[]> {
+  const out: MoRef[] = [];
+  for (const s of specs)
+    out.push(await ctx.call(`find host ${s}`, (signal) => inventory.host(c, dc, s, signal)));
+  return out;
+}
+
+async function addHost(ctx: OpContext, c: VimClient, cluster: MoRef, h: NewHost): Promise<void> {
+  const label = `add host ${h.address} to cluster ${cluster.value}`;
+  ctx.progress(label);
+  await ctx.call(
+    label,
+    (signal) =>
+      runTask(
+        c,
+        "AddHost_Task",
+        cluster,
+        {
+          spec: {
+            hostName: h.address,
+            port: h.port,
+            sslThumbprint: h.sslThumbprint,
+            userName: h.user,
+            password: h.password,
+            force: h.force,
+          },
+          asConnected: true,
+        },
+        label,
+        signal,
+      ),
+    { timeoutMs: 300_000, retry: { attempts: 1, initialDelayMs: 0, maxDelayMs: 0 } },
+  );
+}
+
+async function moveHosts(ctx: OpContext, c: VimClient, cluster: MoRef, hosts: MoRef[]): Promise<void> {
+  if (hosts.length === 0) return;
+  const label = `move ${hosts.map((h) => h.value).join(", ")} into cluster ${cluster.value}`;
+  ctx.progress(label);
+  await ctx.call(
+    label,
+    (signal) => runTask(c, "MoveInto_Task", cluster, { host: hosts.map(ref) }, label, signal),
+    {
+      timeoutMs: 300_000,
+    },
+  );
+}
+
+async function destroy(ctx: OpContext, c: VimClient, cluster: MoRef): Promise<void> {
+  const label = `destroy cluster ${cluster.value}`;
+  ctx.progress(label);
+  await ctx.call(label, (signal) => runTask(c, "Destroy_Task", cluster, {}, label, signal), {
+    timeoutMs: 300_000,
+  });
+}
+
+interface Live {
+  name: string;
+  hosts: Array<{ id: string; name: string }>;
+}
+
+async function tryLive(ctx: OpContext, c: VimClient, id: string): Promise<Live | undefined> {
+  try {
+    const p = await ctx.call(`read cluster ${id}`, (signal) =>
+      retrieve(c, clusterRef(id), ["name", "host"], signal),
+    );
+    const refs = refList(p["host"]);
+    const names = await ctx.call(`read hosts of ${id}`, (signal) =>
+      retrieveMany(c, "HostSystem", refs, ["name"], signal),
+    );
+    return {
+      name: text(p["name"]) ?? id,
+      hosts: names.map((n) => ({ id: n.obj.value, name: text(n.props["name"]) ?? n.obj.value })),
+    };
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
+async function findOrCreate(ctx: OpContext, c: VimClient, i: ClusterInputs, dc: MoRef) {
+  const path = `${i.datacenter}/host/${i.name}`;
+  if (i.adopt) {
+    if (i.clusterId) {
+      await ctx
+        .call(`find cluster ${i.clusterId}`, (signal) =>
+          inventory.objectName(c, clusterRef(i.clusterId as string), signal),
+        )
+        .catch(() => {
+          throw new TerminalError(
+            `cluster ${i.clusterId} not found in vCenter ${c.settings.server}; adopt needs an existing cluster`,
+          );
+        });
+      return { ref: clusterRef(i.clusterId), created: false };
+    }
+    const found = await ctx.call(`find cluster ${path}`, (signal) =>
+      inventory.findByInventoryPath(c, path, signal),
+    );
+    if (found?.type !== "ClusterComputeResource") {
+      throw new TerminalError(
+        `cluster ${JSON.stringify(i.name)} not found in datacenter ${i.datacenter}; adopt needs an existing cluster`,
+      );
+    }
+    return { ref: found, created: false };
+  }
+  const existing = await ctx.call(`find cluster ${path}`, (signal) =>
+    inventory.findByInventoryPath(c, path, signal),
+  );
+  if (existing) {
+    throw new TerminalError(
+      `a ${existing.type} named ${JSON.stringify(i.name)} already exists in datacenter ${i.datacenter} (${existing.value}); set adopt: true to manage it, or choose another name`,
+    );
+  }
+  const folder = await ctx.call(`read datacenter ${dc.value}`, (signal) =>
+    inventory.folderOf(c, dc, "hostFolder", signal),
+  );
+  ctx.progress(`create cluster ${i.name} in ${i.datacenter}`);
+  const made = moref(
+    await ctx.call(
+      `create cluster ${i.name}`,
+      (signal) =>
+        c.invoke("CreateClusterEx", folder, { name: i.name, spec: { $type: "ClusterConfigSpecEx" } }, signal),
+      { retry: { attempts: 1, initialDelayMs: 0, maxDelayMs: 0 } },
+    ),
+  );
+  if (!made) throw new TerminalError(`CreateClusterEx returned no cluster for ${i.name}`);
+  return { ref: made, created: true };
+}
+
+export const definition = defineResource({
+  ...clusterSchema,
+  async create(inputs, ctx) {
+    const c = vim(ctx);
+    // Resolve everything first: a typo fails here, before any cluster exists.
+    const dc = await ctx.call(`find datacenter ${inputs.datacenter}`, (signal) =>
+      inventory.datacenter(c, inputs.datacenter, signal),
+    );
+    const moved = await resolveHosts(ctx, c, inputs.datacenter, inputs.moveHosts);
+    const { ref: cluster, created } = await findOrCreate(ctx, c, inputs, dc);
+    try {
+      for (const h of inputs.addHosts) await addHost(ctx, c, cluster, h);
+      await moveHosts(ctx, c, cluster, moved);
+    } catch (err) {
+      if (created) {
+        ctx.progress(`rolling back: removing the new cluster ${cluster.value}`);
+        await destroy(ctx, c, cluster).catch((e) =>
+          ctx.progress(`rollback of ${cluster.value} failed: ${(e as Error).message}`),
+        );
+      }
+      throw err;
+    }
+    const live = await tryLive(ctx, c, cluster.value);
+    return {
+      id: cluster.value,
+      outputs: {
+        clusterId: cluster.value,
+        hostIds: live?.hosts.map((h) => h.id) ?? [],
+        created,
+        movedHostIds: moved.map((m) => m.value),
+      },
+    };
+  },
+  async read(id, current, ctx) {
+    const live = await tryLive(ctx, vim(ctx), id);
+    if (!live) return undefined;
+    const inCluster = new Set(live.hosts.map((h) => h.id));
+    const names = new Set(live.hosts.map((h) => h.name));
+    const movedIds = current.outputs.movedHostIds ?? [];
+    const declaredMoved = current.inputs.moveHosts ?? [];
+    return {
+      inputs: {
+        ...current.inputs,
+        name: live.name,
+        // A declared host that left the cluster outside Pulumi shows up as drift.
+        moveHosts: declaredMoved.filter(
+          (_, n) => movedIds[n] === undefined || inCluster.has(movedIds[n] as string),
+        ),
+        addHosts: (current.inputs.addHosts ?? []).filter((h) => names.has(h.address)),
+      },
+      outputs: {
+        clusterId: id,
+        hostIds: live.hosts.map((h) => h.id),
+        created: current.outputs.created ?? false,
+        movedHostIds: movedIds,
+      },
+    };
+  },
+  async update(id, olds, news, ctx) {
+    const c = vim(ctx);
+    const cluster = clusterRef(id);
+    const live = await tryLive(ctx, c, id);
+    if (!live)
+      throw new TerminalError(
+        `cluster ${id} does not exist in vCenter (deleted outside Pulumi?); run pulumi refresh`,
+      );
+    if (live.name !== news.name) {
+      const label = `rename cluster ${id} to ${news.name}`;
+      ctx.progress(label);
+      await ctx.call(label, (signal) =>
+        runTask(c, "Rename_Task", cluster, { newName: news.name }, label, signal),
+      );
+    }
+    const names = new Set(live.hosts.map((h) => h.name));
+    for (const h of news.addHosts) if (!names.has(h.address)) await addHost(ctx, c, cluster, h);
+    // Hosts no longer declared in addHosts are removed from vCenter (vCenter wants them in maintenance mode).
+    const keep = new Set(news.addHosts.map((h) => h.address));
+    for (const h of olds.inputs.addHosts ?? []) {
+      const host = live.hosts.find((x) => x.name === h.address);
+      if (host && !keep.has(h.address)) {
+        const label = `remove host ${h.address} from vCenter`;
+        await ctx.call(label, (signal) =>
+          runTask(c, "Destroy_Task", { type: "HostSystem", value: host.id }, {}, label, signal),
+        );
+      }
+    }
+    const moved = await resolveHosts(ctx, c, news.datacenter, news.moveHosts);
+    const inCluster = new Set(live.hosts.map((h) => h.id));
+    await moveHosts(
+      ctx,
+      c,
+      cluster,
+      moved.filter((h) => !inCluster.has(h.value)),
+    );
+    const after = await tryLive(ctx, c, id);
+    return {
+      clusterId: id,
+      hostIds: after?.hosts.map((h) => h.id) ?? [],
+      created: olds.outputs.created ?? false,
+      movedHostIds: moved.map((m) => m.value),
+    };
+  },
+  async delete(id, state, ctx) {
+    if (!state.outputs.created) {
+      ctx.progress(`releasing adopted cluster ${id} (left as it is in vCenter)`);
+      return;
+    }
+    const c = vim(ctx);
+    const live = await tryLive(ctx, c, id);
+    if (!live) return;
+    if (live.hosts.length > 0 && !state.inputs.forceDestroy) {
+      throw new TerminalError(
+        `cluster ${live.name} (${id}) still holds ${live.hosts.length} host(s): ${live.hosts.map((h) => h.name).join(", ")}; ` +
+          "move them out of the cluster first, or set forceDestroy: true (its hosts then leave vCenter with it)",
+      );
+    }
+    await destroy(ctx, c, clusterRef(id));
+  },
+});
