@@ -1,8 +1,8 @@
 // Connection options for etcd (plain, TLS, user/password) and the etcd3 client built from them,
 // with per-call deadlines so an unreachable store is noticed within `callTimeoutMs`.
 import * as fs from "node:fs";
-import { ConsecutiveBreaker, circuitBreaker, handleWhen, noop } from "cockatiel";
-import { Etcd3, isRecoverableError } from "etcd3";
+import { ConsecutiveBreaker, ConstantBackoff, circuitBreaker, handleWhen, noop, retry } from "cockatiel";
+import { Etcd3, GRPCDeadlineExceededError, isRecoverableError } from "etcd3";
 
 export interface StoreTls {
   /** PEM file of the CA that signed etcd's server certificate. */
@@ -38,9 +38,17 @@ export function createEtcdClient(o: StoreOptions): Etcd3 {
     dialTimeout: timeout,
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
     faultHandling: {
-      // No hidden retries: the agent's loop retries on its own clock. A member that fails three
-      // calls in a row is skipped for 500 ms (the default 5 s would outlast a healed partition).
-      global: noop,
+      // A member that is down answers at once (refused, reset): try the next member within the
+      // same call. A deadline is not retried: the agent's loop retries on its own clock, and a
+      // call must not outlast callTimeoutMs by much. A member that fails three calls in a row
+      // is skipped for 500 ms (the default 5 s would outlast a healed partition).
+      global:
+        o.endpoints.length > 1
+          ? retry(
+              handleWhen((err) => isRecoverableError(err) && !(err instanceof GRPCDeadlineExceededError)),
+              { maxAttempts: o.endpoints.length - 1, backoff: new ConstantBackoff(0) },
+            )
+          : noop,
       host: () =>
         circuitBreaker(handleWhen(isRecoverableError), {
           halfOpenAfter: 500,

@@ -8,6 +8,8 @@ import type { Etcd3, IDuplexStream, ILeaseKeepAliveRequest, ILeaseKeepAliveRespo
 
 type KeepaliveStream = IDuplexStream<ILeaseKeepAliveRequest, ILeaseKeepAliveResponse>;
 
+class KeepaliveTimeout extends Error {}
+
 export class HostLease {
   id = "";
   /** Monotonic ms (performance.now) until which the lease is surely alive. */
@@ -72,6 +74,17 @@ export class HostLease {
 
   /** One keepalive. Returns false when etcd says the lease no longer exists; throws when unreachable. */
   async renew(): Promise<boolean> {
+    try {
+      return await this.renewOnce();
+    } catch (err) {
+      // The stream broke (its member went away): one more try on a new stream, which the
+      // client opens on another member. A timeout is not retried.
+      if (err instanceof KeepaliveTimeout) throw err;
+      return this.renewOnce();
+    }
+  }
+
+  private async renewOnce(): Promise<boolean> {
     if (!this.id) return false;
     const sent = performance.now();
     const stream = this.stream ?? (await this.openStream());
@@ -80,7 +93,7 @@ export class HostLease {
         this.waiting = undefined;
         if (this.stream === stream) this.stream = undefined;
         stream.cancel();
-        reject(new Error(`keepalive not acknowledged within ${this.callTimeoutMs} ms`));
+        reject(new KeepaliveTimeout(`keepalive not acknowledged within ${this.callTimeoutMs} ms`));
       }, this.callTimeoutMs);
       this.waiting = (r) => {
         clearTimeout(timer);

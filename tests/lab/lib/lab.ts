@@ -96,6 +96,26 @@ export async function writeSpec(s: LabState, o: LabSpecOptions): Promise<void> {
   }
 }
 
+async function waitLeases(s: LabState, timeoutMs: number): Promise<void> {
+  const c = etcdClient(s);
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      const keys = await c
+        .getAll()
+        .prefix(`${clusterPrefix(s.cluster)}leases/`)
+        .keys()
+        .catch(() => [] as string[]);
+      if (s.hosts.every((h) => keys.some((k) => k.endsWith(`/leases/${h}`)))) return;
+      if (Date.now() > deadline)
+        throw new Error(`lab: agents of ${s.hosts.join(",")} hold no lease after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    c.close();
+  }
+}
+
 export async function up(o: UpOptions = {}): Promise<{ state: LabState; timings: UpTimings }> {
   const log = o.log ?? (() => {});
   const t0 = Date.now();
@@ -148,8 +168,12 @@ export async function up(o: UpOptions = {}): Promise<{ state: LabState; timings:
       .map(([h, ms]) => `${h} ${ms} ms`)
       .join(", ")})`,
   );
-  if (o.vms !== undefined) await writeSpec(s, { ...o.spec, vms: o.vms });
   if (s.agents) for (const h of s.hosts) startAgent(h, s);
+  if (o.vms !== undefined) {
+    // The spec goes in once every agent holds its lease, so placement sees all hosts.
+    if (s.agents) await waitLeases(s, 20000);
+    await writeSpec(s, { ...o.spec, vms: o.vms });
+  }
   timings.totalMs = Date.now() - t0;
   return { state: s, timings };
 }

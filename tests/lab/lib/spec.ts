@@ -15,6 +15,10 @@ export interface LabSpecOptions {
   /** Hosts without a fence device (self-fence path). */
   noFence?: string[];
   resources?: ClusterSpecInput["resources"];
+  /** Prefer vm<i> on host i (round robin), so every host runs VMs. */
+  spread?: boolean;
+  /** Fields merged into the spec of individual VMs. */
+  vmOverrides?: Record<string, Partial<NonNullable<ClusterSpecInput["resources"]>[string]>>;
 }
 
 export function vmName(i: number): string {
@@ -38,6 +42,8 @@ export function labSpec(s: LabState, o: LabSpecOptions): ClusterSpecInput {
       params: { domainXml: labDomainXml(vmName(i), s.kvm) },
       reservation: { cpu: 0.1, memoryMiB: 64 },
       monitoring: { intervalMs: 1000 },
+      ...(o.spread ? { placement: { preferredHosts: [s.hosts[(i - 1) % s.hosts.length]!] } } : {}),
+      ...o.vmOverrides?.[vmName(i)],
     };
   }
   return {

@@ -1,0 +1,55 @@
+// Proof: the primary dies in the middle of a failover (right after it marked a powered-off host
+// suspect, while it fences it); the next primary finishes the job: every VM of both dead hosts
+// runs on the survivor, after both were fenced, never on two hosts.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { type LabFixture, startLab, stopLab } from "./lib/fixture";
+import { events, firstEvent, waitFor } from "./lib/wait";
+
+let fx: LabFixture | undefined;
+let failed = false;
+
+before(async () => {
+  fx = await startLab("primary-mid-failover", { vms: 3, spec: { spread: true } });
+  await fx.settle();
+});
+after(() => stopLab(fx, failed));
+
+test("primary killed mid-failover: the next primary finishes it", async () => {
+  try {
+    const f = fx!;
+    const view = await f.store.read();
+    const primary = view.primary!;
+    const victim = f.state.hosts.find((h) => h !== primary && f.obs.running(h).length > 0)!;
+    const survivor = f.state.hosts.find((h) => h !== primary && h !== victim)!;
+    assert.ok(victim && survivor, "need a non-primary host with VMs and a third host");
+    const lost = [...f.obs.running(victim), ...f.obs.running(primary)];
+    const t0 = f.kill(victim);
+    const mid = await waitFor(
+      `${primary} starts handling ${victim}`,
+      10000,
+      async () => firstEvent(await events(f.store, t0), `host ${victim}`, /=> (suspect|fencing)/),
+      20,
+    );
+    const t1 = f.kill(primary);
+    f.log(`killed ${victim}, then primary ${primary} ${t1 - Date.parse(mid.at)} ms after "${mid.message}"`);
+    await waitFor(
+      `${lost.join(",")} running on ${survivor}`,
+      30000,
+      () => lost.every((v) => f.obs.where(v).includes(survivor)) || undefined,
+    );
+    const v2 = await f.store.read();
+    assert.equal(v2.primary, survivor);
+    assert.equal(v2.manager?.hosts[victim]?.state, "fenced");
+    assert.equal(v2.manager?.hosts[primary]?.state, "fenced");
+    const evs = await events(f.store, t0);
+    const finished = firstEvent(evs, `host ${victim}`, /=> fenced/);
+    assert.ok(finished, `no fenced event for ${victim}`);
+    assert.equal(finished.host, survivor, `${victim} should have been fenced by the new primary ${survivor}`);
+    for (const v of lost) assert.deepEqual(f.obs.where(v), [survivor]);
+    assert.deepEqual(f.obs.doubleRuns, [], "a VM ran on two hosts");
+  } catch (err) {
+    failed = true;
+    throw err;
+  }
+});
