@@ -1,0 +1,235 @@
+// Output parsing (5.1 enums and dates, single objects vs arrays), error mapping, connection
+// config, admission control and the pure read mappings.
+import * as assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { z } from "zod";
+import { RetryableError, TerminalError } from "../../../provider/core/errors";
+import { admit } from "../../../provider/hyperv/admission";
+import { connectionFrom, connectionKey } from "../../../provider/hyperv/connection";
+import { PowerShellError, toError } from "../../../provider/hyperv/ps/errors";
+import { list, parseOutput, psDate, psEnum } from "../../../provider/hyperv/ps/parse";
+import { sessionSetup } from "../../../provider/hyperv/ps/session-script";
+import { daysFrom, liveCau } from "../../../provider/hyperv/scripts/cau";
+import {
+  type ClusterResult,
+  liveNodes,
+  liveQuorum,
+  validationFailures,
+} from "../../../provider/hyperv/scripts/cluster";
+
+const GiB = 2 ** 30;
+
+describe("parsing PowerShell output", () => {
+  it("reads enums written as integers (5.1) or names", () => {
+    const s = psEnum(["Up", "Down", "Paused"] as const, { 0: "Up", 1: "Down", 2: "Paused" });
+    assert.equal(s.parse(2), "Paused");
+    assert.equal(s.parse("down"), "Down");
+    assert.equal(s.safeParse(9).success, false);
+  });
+
+  it("reads dates as /Date(ms)/ (5.1, with or without offset) or ISO (7)", () => {
+    assert.equal(psDate.parse("/Date(1764558000000)/").toISOString(), "2025-12-01T03:00:00.000Z");
+    assert.equal(psDate.parse("/Date(1764558000000+0100)/").getTime(), 1764558000000);
+    assert.equal(psDate.parse("2025-12-01T03:00:00Z").getTime(), 1764558000000);
+  });
+
+  it("treats one object, an array and null alike as a list", () => {
+    const s = list(z.string());
+    assert.deepEqual(s.parse("a"), ["a"]);
+    assert.deepEqual(s.parse(["a", "b"]), ["a", "b"]);
+    assert.deepEqual(s.parse(null), []);
+  });
+
+  it("takes the last line of stdout and names the operation on bad output", () => {
+    assert.deepEqual(parseOutput("x", 'WARNING: something\n{"a":1}\n', z.object({ a: z.number() })), {
+      a: 1,
+    });
+    assert.throws(
+      () => parseOutput("read cluster 'C'", "Name State\n---- -----", z.object({})),
+      /read cluster 'C': PowerShell printed "---- -----"; expected JSON/,
+    );
+    assert.throws(() => parseOutput("read cluster 'C'", "", z.object({})), /printed nothing/);
+    assert.throws(
+      () => parseOutput("q", '{"a":"x"}', z.object({ a: z.number() })),
+      /unexpected result from PowerShell \(a: /,
+    );
+  });
+});
+
+describe("PowerShell errors", () => {
+  const report = (o: Record<string, string>) => `${JSON.stringify({ vmhaError: true, ...o })}\n`;
+  it("names the operation, the cmdlet, the object and the error id", () => {
+    const e = toError(
+      "create cluster 'C'",
+      report({
+        command: "New-Cluster",
+        message: "The name is in use.",
+        id: "ResourceExists,New-Cluster",
+        category: "ResourceExists",
+        target: "C",
+      }),
+    );
+    assert.ok(e instanceof PowerShellError && e instanceof TerminalError);
+    assert.equal(
+      e.message,
+      "create cluster 'C': New-Cluster failed for 'C': The name is in use. [ResourceExists,New-Cluster]",
+    );
+    assert.equal((e as PowerShellError).notFound, false);
+  });
+  it("marks missing objects, transient connection errors and bad credentials", () => {
+    assert.equal((toError("r", report({ category: "ObjectNotFound" })) as PowerShellError).notFound, true);
+    assert.ok(
+      toError(
+        "r",
+        report({ message: "WinRM cannot complete the operation", category: "OpenError" }),
+      ) instanceof RetryableError,
+    );
+    assert.match(
+      toError("r", report({ message: "Access is denied.", category: "OpenError" })).message,
+      /check vmha:hypervUserName/,
+    );
+    assert.ok(toError("r", "wsfc-sim: refused: x") instanceof TerminalError);
+  });
+});
+
+describe("connection config", () => {
+  const cfg = (o: Record<string, string>) => ({ get: (k: string) => o[k] });
+  it("defaults to a local pwsh and reads remoting settings", () => {
+    assert.deepEqual(connectionFrom(cfg({}), {}).shell, process.platform === "win32" ? "powershell" : "pwsh");
+    const c = connectionFrom(
+      cfg({ "vmha:hypervComputerName": "HV1", "vmha:hypervUserName": "CONTOSO\\admin" }),
+      { VMHA_HYPERV_PASSWORD: "pw" },
+    );
+    assert.equal(c.password, "pw");
+    assert.ok(!connectionKey(c).includes('pw"'), "the session key must not hold the password");
+  });
+  it("refuses contradictory settings", () => {
+    assert.throws(
+      () => connectionFrom(cfg({ "vmha:hypervShell": "bash" }), {}),
+      /must be "pwsh" or "powershell"/,
+    );
+    assert.throws(
+      () => connectionFrom(cfg({ "vmha:hypervComputerName": "a", "vmha:hypervHostName": "b" }), {}),
+      /only one of/,
+    );
+  });
+  it("sends credentials only inside the session set-up script, quoted", () => {
+    const s = sessionSetup({
+      shell: "pwsh",
+      computerName: "HV1",
+      userName: "u",
+      password: "p'w",
+      useSsl: false,
+    });
+    assert.match(
+      s,
+      /New-PSSession -ComputerName 'HV1' -Credential \(New-Object -TypeName 'System.Management.Automation.PSCredential' -ArgumentList 'u', \(ConvertTo-SecureString -String 'p''w' -AsPlainText -Force\)\)/,
+    );
+  });
+});
+
+describe("admission control", () => {
+  const hosts = [
+    { name: "HV1", bytes: 64 * GiB },
+    { name: "HV2", bytes: 32 * GiB },
+    { name: "HV3", bytes: 32 * GiB },
+  ];
+  it("admits what fits after losing the largest nodes", () => {
+    const a = admit({
+      cluster: "C",
+      failuresToTolerate: 1,
+      hosts,
+      vms: [{ name: "a", bytes: 40 * GiB }],
+      candidate: { name: "b", bytes: 24 * GiB },
+    });
+    assert.deepEqual(a, {
+      ok: true,
+      sentence: "2 VM role(s) need 65536 MiB; after 1 node failure(s) 65536 MiB remain",
+    });
+  });
+  it("refuses with the numbers, naming the nodes assumed lost", () => {
+    const a = admit({
+      cluster: "C",
+      failuresToTolerate: 1,
+      hosts,
+      vms: [{ name: "a", bytes: 40 * GiB }],
+      candidate: { name: "b", bytes: 25 * GiB },
+    });
+    assert.equal(a.ok, false);
+    assert.equal(
+      !a.ok && a.reason,
+      "admission control refuses VM 'b' (25600 MiB): the 2 VM role(s) of cluster C need 66560 MiB, but after 1 node failure(s) (losing HV1 with 65536 MiB) the remaining 2 node(s) offer 65536 MiB",
+    );
+  });
+  it("refuses tolerating as many failures as there are nodes", () => {
+    assert.equal(admit({ cluster: "C", failuresToTolerate: 3, hosts, vms: [] }).ok, false);
+  });
+});
+
+describe("read mappings", () => {
+  const base: ClusterResult = {
+    cluster: {
+      Name: "C",
+      Id: "1",
+      SameSubnetDelay: 1000,
+      SameSubnetThreshold: 10,
+      CrossSubnetDelay: 1000,
+      CrossSubnetThreshold: 20,
+    },
+    nodes: [
+      { Name: "HV1", State: "Paused" },
+      { Name: "HV2", State: "Down" },
+      { Name: "HV3", State: "Up" },
+    ],
+    witnessName: undefined,
+    witnessType: undefined,
+    witnessParams: [],
+  };
+  it("keeps Paused and Down nodes as members, in the user's order; joined nodes are drift", () => {
+    assert.deepEqual(liveNodes(base, ["hv3.contoso.local", "HV1", "HV2"]), [
+      "hv3.contoso.local",
+      "HV1",
+      "HV2",
+    ]);
+    assert.deepEqual(liveNodes(base, ["HV1", "HV2"]), ["HV1", "HV2", "HV3"]);
+  });
+  it("maps witnesses back to the input's terms", () => {
+    assert.deepEqual(liveQuorum(base), { type: "none" });
+    const cloud = {
+      ...base,
+      witnessName: "Cloud Witness",
+      witnessType: "Cloud Witness",
+      witnessParams: [
+        { Name: "AccountName", Value: "acct" },
+        { Name: "EndpointInfo", Value: "core.windows.net" },
+      ],
+    };
+    assert.deepEqual(liveQuorum(cloud, { type: "cloud", accountName: "acct" }), {
+      type: "cloud",
+      accountName: "acct",
+    });
+  });
+  it("classifies Test-Cluster warnings: failed tests refuse, warnings do not", () => {
+    assert.deepEqual(
+      validationFailures([
+        "Network - Validate IP Configuration: The test reported some warnings..",
+        "Storage - Validate Disk Failover: The test failed.",
+        "Test Result:\r\nClusterNotApproved\r\nTesting has completed.",
+      ]),
+      [
+        "Storage - Validate Disk Failover: The test failed.",
+        "Test Result: ClusterNotApproved Testing has completed.",
+      ],
+    );
+  });
+  it("reads CAU day flags (5.1) and names, and /Date()/ start dates", () => {
+    assert.deepEqual(daysFrom(4 | 64), ["Tuesday", "Saturday"]);
+    assert.deepEqual(daysFrom("Tuesday, Saturday"), ["Tuesday", "Saturday"]);
+    const live = liveCau([
+      { Name: "StartDate", Value: "/Date(1764558000000)/" },
+      { Name: "WeeksOfMonth", Value: 2 },
+    ]);
+    assert.equal(live.startDate?.toISOString(), "2025-12-01T03:00:00.000Z");
+    assert.deepEqual(live.weeksOfMonth, [2]);
+  });
+});
