@@ -35,11 +35,13 @@ export const clusterSchema = defineSchema({
         .boolean()
         .default(false)
         .describe("Manage an existing cluster of this name instead of creating one; deleting releases it."),
-      clusterId: z
+      existingId: z
         .string()
         .regex(/^domain-c\d+$/, 'must be a cluster managed-object id such as "domain-c7"')
         .optional()
-        .describe("Adopt the existing cluster with this id (what vsphere.ComputeCluster exports)."),
+        .describe(
+          "With adopt: the existing cluster's id (what vsphere.ComputeCluster exports) instead of its name.",
+        ),
       moveHosts: z
         .array(z.string().min(1))
         .default([])
@@ -52,9 +54,9 @@ export const clusterSchema = defineSchema({
         .default(false)
         .describe("Allow deleting a created cluster that still holds hosts (its hosts leave vCenter)."),
     })
-    .refine((c) => !(c.clusterId && !c.adopt), {
-      message: "clusterId adopts an existing cluster: set adopt: true too",
-      path: ["clusterId"],
+    .refine((c) => !(c.existingId && !c.adopt), {
+      message: "existingId names a cluster to adopt: set adopt: true too",
+      path: ["existingId"],
     }),
   outputs: z.strictObject({
     clusterId: z.string(),
@@ -63,7 +65,7 @@ export const clusterSchema = defineSchema({
     /** moveHosts resolved to ids, index by index. */
     movedHostIds: z.array(z.string()),
   }),
-  replaceOn: ["datacenter", "adopt", "clusterId"],
+  replaceOn: ["datacenter", "adopt", "existingId"],
   secretInputs: ["addHosts"],
 });
 

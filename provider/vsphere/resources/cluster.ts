@@ -97,17 +97,17 @@ async function tryLive(ctx: OpContext, c: VimClient, id: string): Promise<Live |
 async function findOrCreate(ctx: OpContext, c: VimClient, i: ClusterInputs, dc: MoRef) {
   const path = `${i.datacenter}/host/${i.name}`;
   if (i.adopt) {
-    if (i.clusterId) {
+    if (i.existingId) {
       await ctx
-        .call(`find cluster ${i.clusterId}`, (signal) =>
-          inventory.objectName(c, clusterRef(i.clusterId as string), signal),
+        .call(`find cluster ${i.existingId}`, (signal) =>
+          inventory.objectName(c, clusterRef(i.existingId as string), signal),
         )
         .catch(() => {
           throw new TerminalError(
-            `cluster ${i.clusterId} not found in vCenter ${c.settings.server}; adopt needs an existing cluster`,
+            `cluster ${i.existingId} not found in vCenter ${c.settings.server}; adopt needs an existing cluster`,
           );
         });
-      return { ref: clusterRef(i.clusterId), created: false };
+      return { ref: clusterRef(i.existingId), created: false };
     }
     const found = await ctx.call(`find cluster ${path}`, (signal) =>
       inventory.findByInventoryPath(c, path, signal),
