@@ -5,14 +5,23 @@ import type { z } from "zod";
 import type { AnyObjectSchema, ResourceSchema } from "../provider/core/resource";
 import { providerFor } from "../provider/core/shim";
 
-export type Args<T> = { [K in keyof T]: pulumi.Input<T[K]> };
-export type Outs<T> = { readonly [K in keyof T]-?: pulumi.Output<T[K]> };
+type Scalar = string | number | boolean | undefined | null;
+/** A value whose every level may be a pulumi.Input (an Output, a promise or a plain value). */
+export type DeepInput<T> = T extends Scalar
+  ? T
+  : T extends ReadonlyArray<infer U>
+    ? ReadonlyArray<pulumi.Input<DeepInput<U>>>
+    : { [K in keyof T]: pulumi.Input<DeepInput<T[K]>> };
+export type Args<T> = { [K in keyof T]: pulumi.Input<DeepInput<T[K]>> };
+export type Outs<T, N extends PropertyKey = never> = {
+  readonly [K in keyof T]-?: pulumi.Output<K extends N ? NonNullable<T[K]> : T[K]>;
+};
 
-export type ResourceClass<I extends AnyObjectSchema, O extends AnyObjectSchema> = new (
+export type ResourceClass<I extends AnyObjectSchema, O extends AnyObjectSchema, N extends string = never> = new (
   name: string,
   args: Args<z.input<I>>,
   opts?: pulumi.CustomResourceOptions,
-) => pulumi.dynamic.Resource & Outs<z.output<I> & z.output<O>>;
+) => pulumi.dynamic.Resource & Outs<z.output<I> & z.output<O>, N>;
 
 /** The Pulumi type token, e.g. `pulumi-nodejs:dynamic/vmha-vsphere:HaSettings`. */
 function typeParts(key: string): { module: string; type: string } {
@@ -21,9 +30,9 @@ function typeParts(key: string): { module: string; type: string } {
   return { module: `vmha-${platform}`, type };
 }
 
-export function resourceClass<I extends AnyObjectSchema, O extends AnyObjectSchema>(
-  schema: ResourceSchema<I, O>,
-): ResourceClass<I, O> {
+export function resourceClass<I extends AnyObjectSchema, O extends AnyObjectSchema, N extends string = never>(
+  schema: ResourceSchema<I, O> & { readonly nameField?: N },
+): ResourceClass<I, O, N> {
   const { module, type } = typeParts(schema.key);
   class VmhaResource extends pulumi.dynamic.Resource {
     constructor(name: string, args: Args<z.input<I>>, opts?: pulumi.CustomResourceOptions) {
@@ -44,5 +53,5 @@ export function resourceClass<I extends AnyObjectSchema, O extends AnyObjectSche
     }
   }
   Object.defineProperty(VmhaResource, "name", { value: type });
-  return VmhaResource as unknown as ResourceClass<I, O>;
+  return VmhaResource as unknown as ResourceClass<I, O, N>;
 }

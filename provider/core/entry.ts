@@ -71,8 +71,22 @@ function parseInputs(def: AnyDefinition, props: Props): z.output<AnyObjectSchema
   return r.value;
 }
 
+/**
+ * Removes undefined values at every level: the engine's protobuf Struct cannot carry them
+ * ("Unexpected struct type"), and an absent field means the same.
+ */
+export function dropUndefined<T>(v: T): T {
+  if (Array.isArray(v)) return v.map((x) => dropUndefined(x)) as T;
+  if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = dropUndefined(x);
+    return out as T;
+  }
+  return v;
+}
+
 function flat(state: State<AnyObjectSchema, AnyObjectSchema>): Props {
-  return { ...state.inputs, ...state.outputs };
+  return dropUndefined({ ...state.inputs, ...state.outputs });
 }
 
 function context(def: AnyDefinition, config: ConfigReader | undefined, signal: AbortSignal): OpContext {
@@ -112,10 +126,10 @@ export async function dispatchV1(call: DispatchCall): Promise<unknown> {
       const r = checkInputs(def.inputs, strip(news), def.secretInputs);
       if (!r.ok) return { inputs: news, failures: r.failures };
       const validate = def.validate;
-      if (!validate) return { inputs: r.value };
+      if (!validate) return { inputs: dropUndefined(r.value) };
       const oldState = olds && Object.keys(strip(olds)).length > 0 ? splitState(def, olds) : undefined;
       const failures = await run(def, "check", call.config, (ctx) => validate(r.value, ctx, oldState));
-      return { inputs: r.value, failures };
+      return { inputs: dropUndefined(r.value), failures };
     }
     case "diff": {
       const [, olds, news] = a as [string, Props, Props];
@@ -134,13 +148,13 @@ export async function dispatchV1(call: DispatchCall): Promise<unknown> {
       const [props] = a as [Props];
       const inputs = parseInputs(def, props);
       const r = await run(def, "create", call.config, (ctx) => def.create(inputs, ctx));
-      return { id: r.id, outs: { ...inputs, ...r.outputs } };
+      return { id: r.id, outs: dropUndefined({ ...inputs, ...r.outputs }) };
     }
     case "read": {
       const [id, props] = a as [string, Props];
       const live = await run(def, "read", call.config, (ctx) => def.read(id, splitState(def, props), ctx));
       if (!live) return { id: "", props: {} };
-      return { id, props: flat(live), inputs: live.inputs };
+      return { id, props: flat(live), inputs: dropUndefined(live.inputs) };
     }
     case "update": {
       const [id, olds, news] = a as [string, Props, Props];
@@ -150,7 +164,7 @@ export async function dispatchV1(call: DispatchCall): Promise<unknown> {
       const outputs = await run(def, "update", call.config, (ctx) =>
         update(id, splitState(def, olds), inputs, ctx),
       );
-      return { outs: { ...inputs, ...outputs } };
+      return { outs: dropUndefined({ ...inputs, ...outputs }) };
     }
     case "delete": {
       const [id, props] = a as [string, Props];

@@ -101,9 +101,10 @@ export interface ResourceDefinition<I extends AnyObjectSchema, O extends AnyObje
   ignoreDifferences?(olds: State<I, O>, news: z.output<I>): ReadonlyArray<string>;
 }
 
-export function defineSchema<I extends AnyObjectSchema, O extends AnyObjectSchema>(
-  s: ResourceSchema<I, O>,
-): ResourceSchema<I, O> {
+/** `N` keeps the literal name field, so the SDK class types it as always set. */
+export function defineSchema<I extends AnyObjectSchema, O extends AnyObjectSchema, N extends string = never>(
+  s: ResourceSchema<I, O> & { readonly nameField?: N },
+): ResourceSchema<I, O> & { readonly nameField?: N } {
   return s;
 }
 

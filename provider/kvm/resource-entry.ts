@@ -102,7 +102,7 @@ export function admissionProblem(
   const r = tryParseSpec({ ...doc, resources });
   if (!r.ok) return r.issues.map((x) => `${x.property}: ${x.reason}`).join("; ");
   const me = r.spec.resources[name];
-  if (!me || me.state !== "started") return undefined;
+  if (me?.state !== "started") return undefined;
   const reserved = { cpu: 0, mem: 0 };
   for (const [n, res] of Object.entries(r.spec.resources)) {
     if (n === name || res.state !== "started") continue;
@@ -180,7 +180,7 @@ export function entryOps(kindLabel: string, startTimeoutMs = 120_000): EntryOps 
             throw new TerminalError(
               `${subject}: cluster ${i.cluster} has no spec in etcd; create the kvm.Cluster first`,
             );
-          const existing = (doc.resources ?? {})[name] as RawEntry | undefined;
+          const existing = doc.resources?.[name] as RawEntry | undefined;
           if (mode === "create" && existing) {
             throw new TerminalError(`${subject}: cluster ${i.cluster} already has a resource named ${name}`);
           }
@@ -212,7 +212,7 @@ export function entryOps(kindLabel: string, startTimeoutMs = 120_000): EntryOps 
       const name = entryName(i);
       const etcd = etcdFor(i.etcd);
       const stored = await ctx.call(`${kindLabel} ${name}: read spec`, () => readSpec(etcd, i.cluster));
-      const raw = (stored?.doc.resources ?? {})[name] as RawEntry | undefined;
+      const raw = stored?.doc.resources?.[name] as RawEntry | undefined;
       if (!raw) return undefined;
       const observed = await ctx.call(`${kindLabel} ${name}: read status`, () =>
         readObserved(etcd, i.cluster, name),

@@ -144,6 +144,9 @@ async function capture(fn: (onEvent: (e: EngineEvent) => void) => Promise<unknow
 }
 
 export const up = (s: TestStack) => capture((onEvent) => s.stack.up({ onEvent, onOutput: () => {} }));
+/** `pulumi up --refresh`: what corrects drift (a plain up compares against the stored state). */
+export const upRefresh = (s: TestStack) =>
+  capture((onEvent) => s.stack.up({ onEvent, refresh: true, onOutput: () => {} }));
 export const preview = (s: TestStack) =>
   capture((onEvent) => s.stack.preview({ onEvent, onOutput: () => {} }));
 export const refresh = (s: TestStack) =>

@@ -67,7 +67,7 @@ export const definition = defineResource({
     const stored = await ctx.call(`constraint ${i.name}: read spec`, () =>
       readSpec(etcdFor(i.etcd), i.cluster),
     );
-    const c = (stored?.doc.constraints ?? {})[i.name!] as Constraint | undefined;
+    const c = stored?.doc.constraints?.[i.name!] as Constraint | undefined;
     if (!c) return undefined;
     const { type, ...rest } = c;
     const inputs = constraintSchema.inputs.parse({

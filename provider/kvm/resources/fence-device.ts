@@ -2,7 +2,7 @@ import { TerminalError } from "../../core/errors";
 import { defineResource, type State } from "../../core/resource";
 import { clusterPrefix } from "../../runtime/store/keys";
 import { etcdFor } from "../connection";
-import { type RawSpec, readSpec, requireSpec, updateSpec } from "../spec-store";
+import { type RawSpec, readSpec, updateSpec } from "../spec-store";
 import { fenceDeviceSchema } from "./fence-device.schema";
 
 type S = typeof fenceDeviceSchema;
