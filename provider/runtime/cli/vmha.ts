@@ -2,10 +2,12 @@
 // vmha: the operator's command for a KVM HA cluster. It talks to etcd (not to one agent), so it
 // works while any host is down.
 //   vmha status [--json] | events [--follow] [-n N] | spec get | spec apply <file>
-//   vmha maintenance <host> on|off | migrate <resource> <host>
+//   vmha maintenance <host> on|off | migrate <resource> <host> | drill --host <h> [--limit s]
 import * as fs from "node:fs";
 import { Command } from "commander";
 import { tryParseSpec } from "../core/spec";
+import { runDrill } from "../drill/run";
+import { drillPassed, formatTimeline } from "../drill/timeline";
 import { EtcdStore } from "../store/etcd-store";
 import { eventsPrefix, K } from "../store/keys";
 import { clusterStatus, formatEvent, formatStatus, type StatusEvent } from "./status";
@@ -150,6 +152,40 @@ program
       const id = `${Date.now()}-${resource}`;
       await s.ns.put(K.migrateRequest(id)).value(JSON.stringify({ id, resource, target: host }));
       process.stdout.write(`migration of ${resource} to ${host} requested (${id})\n`);
+    }),
+  );
+
+program
+  .command("drill")
+  .description(
+    "failover drill: power a host off through its own fence device, measure how fast its resources run " +
+      "elsewhere, then power it back on; exits 1 if any resource did not recover within --limit",
+  )
+  .requiredOption("--host <host>", "host to power off")
+  .option("--limit <seconds>", "each resource must run elsewhere within this many seconds", "30")
+  .option("--no-restore", "leave the host powered off afterwards")
+  .option("--fence-secrets <file>", "JSON with the fence device's secret params (default: the store)")
+  .option("--json <file>", "also write the measured timeline as JSON")
+  .action((o: { host: string; limit: string; restore: boolean; fenceSecrets?: string; json?: string }) =>
+    withStore(async (s) => {
+      const limitMs = Number(o.limit) * 1000;
+      if (!(limitMs > 0)) throw new Error(`--limit must be a number of seconds, got "${o.limit}"`);
+      const r = await runDrill(s, {
+        host: o.host,
+        limitMs,
+        restore: o.restore,
+        ...(o.fenceSecrets ? { secretsFile: o.fenceSecrets } : {}),
+        progress: (l) => process.stderr.write(`${l}\n`),
+      });
+      for (const line of formatTimeline(r.timeline, limitMs)) process.stdout.write(`${line}\n`);
+      if (r.rejoinedMs !== undefined)
+        process.stdout.write(
+          `  ${o.host} powered back on, online again after ${(r.rejoinedMs / 1000).toFixed(2)} s\n`,
+        );
+      if (o.json) fs.writeFileSync(o.json, `${JSON.stringify({ ...r, limitMs }, null, 2)}\n`);
+      const ok = drillPassed(r.timeline, limitMs);
+      process.stdout.write(ok ? "drill passed\n" : "drill FAILED\n");
+      if (!ok) process.exitCode = 1;
     }),
   );
 
