@@ -10,7 +10,7 @@ import { FENCE_AGENT, LAB_FENCE_PARAMS } from "../tests/lab/lib/spec";
 import { requireState } from "../tests/lab/lib/state";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const STACK = "quickstart";
+const STACK = process.env.VMHA_DEMO_STACK ?? "quickstart";
 // biome-ignore lint/style/noCommonJs: scripts/lib-env.js is plain CommonJS shared with set-up.
 const { pulumiEnv } = require(path.join(ROOT, "scripts", "lib-env.js")) as {
   pulumiEnv(base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
