@@ -1,15 +1,15 @@
 // The lab's baseboard management controller: a daemon in the root namespace that can power lab
-// hosts off and on, reached over a Unix socket (the lab's "management network", separate from
-// the hosts' data network, as IPMI is). Protocol: one request line, one answer line.
+// hosts off and on, reached over TCP at the management address 10.77.0.1:6230, as a real BMC is
+// reached at its own address (lab partitions cut a host off from etcd, not from the BMC).
+// Protocol: one request line, one answer line.
 //   off <h>     -> "ok" after link down + every process of <h> killed
 //   on <h>      -> "ok" after boot (libvirtd answering; agent started if the lab runs agents)
 //   status <h>  -> "on" | "off"
 //   fail <h> on|off -> make the device fail (every request about <h> answers "error") or work again
 //   ping        -> "pong"
-import * as fs from "node:fs";
 import * as net from "node:net";
 import { startAgent } from "./lib/agents";
-import { BMC_SOCKET, hostIndex } from "./lib/config";
+import { BMC_PORT, hostIndex, MGMT_IP } from "./lib/config";
 import { powerOff, powerOn, powerState } from "./lib/host";
 import { readState } from "./lib/state";
 
@@ -47,7 +47,6 @@ export function handle(line: string): string {
 }
 
 function main(): void {
-  fs.rmSync(BMC_SOCKET, { force: true });
   const server = net.createServer((sock) => {
     let buf = "";
     sock.setEncoding("utf8");
@@ -60,10 +59,9 @@ function main(): void {
     });
     sock.on("error", () => {});
   });
-  server.listen(BMC_SOCKET);
+  server.listen(BMC_PORT, MGMT_IP);
   const stop = () => {
     server.close();
-    fs.rmSync(BMC_SOCKET, { force: true });
     process.exit(0);
   };
   process.on("SIGTERM", stop);

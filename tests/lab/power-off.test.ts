@@ -3,10 +3,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { runFence } from "../../provider/runtime/fence/runner";
-import { BMC_SOCKET } from "./lib/config";
 import { type LabFixture, startLab, stopLab } from "./lib/fixture";
 import { powerOnHost } from "./lib/lab";
-import { FENCE_AGENT } from "./lib/spec";
+import { FENCE_AGENT, LAB_FENCE_PARAMS } from "./lib/spec";
 import { events, firstEvent, waitFor } from "./lib/wait";
 
 let fx: LabFixture | undefined;
@@ -46,7 +45,7 @@ test("power off a host: its VMs run elsewhere after fence confirmation, never tw
       assert.notEqual(f.obs.where(v)[0], victim);
     }
     const st = await runFence(
-      { name: "lab", agent: FENCE_AGENT, params: { socket: BMC_SOCKET }, timeoutMs: 5000 },
+      { name: "lab", agent: FENCE_AGENT, params: { ...LAB_FENCE_PARAMS }, timeoutMs: 5000 },
       "status",
       victim,
     );

@@ -117,7 +117,7 @@ export class HostResources implements ResourceDriver {
       const b = this.backend(name, spec);
       if (b.type === "libvirt") {
         try {
-          await this.libvirt.start(name, b.xml());
+          await this.libvirt.start(name, b.xml(), this.watch.fresh ? this.watch.state(name) : undefined);
         } catch (err) {
           if (err instanceof TerminalError) throw err;
           throw new RetryableError(`resource ${name}`, `start on ${this.opts.host}: ${msg(err)}`);

@@ -77,11 +77,12 @@ export class LibvirtDriver {
   }
 
   /** Starts the VM from its XML as a transient domain. Idempotent: an active domain is left alone. */
-  async start(name: string, xml: string): Promise<"started" | "already running"> {
+  /** `known`: the domain's state from an event-fed cache, saving one virsh call when absent. */
+  async start(name: string, xml: string, known?: DomainState): Promise<"started" | "already running"> {
     if (!new RegExp(`<name>\\s*${escapeRe(name)}\\s*</name>`).test(xml)) {
       throw new LibvirtError(this.uri, name, "the domain XML names another domain");
     }
-    const s = await this.state(name);
+    const s = known === "absent" ? known : await this.state(name);
     if (isActive(s)) return "already running";
     if (s !== "absent") await this.undefine(name); // a stale inactive definition
     const file = path.join(os.tmpdir(), `vmha-${process.pid}-${name}-${Date.now()}.xml`);

@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { etcdEndpoints, hostDir, hostIp, METRICS_PORT, ROOT } from "./config";
+import { etcdEndpoints, hostDir, hostIp, METRICS_PORT, NODE, ROOT } from "./config";
 import { hostExecArgs } from "./host";
 import { alive, killPids, sleepMs, trySh } from "./sh";
 import type { LabState } from "./state";
@@ -16,7 +16,7 @@ function pidFile(h: string): string {
 
 export function agentArgs(h: string, s: LabState): string[] {
   return [
-    process.execPath,
+    NODE,
     AGENT_JS,
     "--host",
     h,

@@ -1,9 +1,12 @@
-// Client of the lab BMC (tests/lab/bmc.ts): one request line, one answer line.
+// Client of the lab BMC (tests/lab/bmc.ts): one request line, one answer line, over TCP.
 import * as net from "node:net";
 
-export function askBmc(socket: string, line: string, timeoutMs = 10000): Promise<string> {
+import { BMC_PORT, MGMT_IP } from "./config";
+
+export function askBmc(line: string, timeoutMs = 10000): Promise<string> {
   return new Promise((resolve, reject) => {
-    const c = net.createConnection(socket);
+    const socket = `${MGMT_IP}:${BMC_PORT}`;
+    const c = net.createConnection(BMC_PORT, MGMT_IP);
     let out = "";
     const t = setTimeout(() => {
       c.destroy();

@@ -16,6 +16,11 @@ function findRoot(start: string): string {
 }
 
 export const ROOT = findRoot(__dirname);
+/** The project's pinned Node (node_modules/.bin/node) for the lab's daemons, else this one. */
+export const NODE = ((): string => {
+  const pinned = path.join(ROOT, "node_modules", "node", "bin", "node");
+  return fs.existsSync(pinned) ? pinned : process.execPath;
+})();
 export const RUN_DIR = process.env["VMHA_LAB_RUN"] ?? path.join(ROOT, "tests", "lab", ".run");
 /** Warm QEMU capabilities cache, kept across `lab down` so a new host's libvirtd starts in ~0.2 s. */
 export const WARM_CACHE = path.join(RUN_DIR, "warm-qemu-cache");
@@ -62,5 +67,7 @@ export function libvirtUri(h: string): string {
 export function etcdEndpoints(members: readonly string[]): string[] {
   return members.map((e) => `http://${etcdIp(e)}:${ETCD_CLIENT_PORT}`);
 }
-export const BMC_SOCKET = path.join(RUN_DIR, "bmc.sock");
+/** The lab BMC listens on the management address, reachable from the root and every lab namespace. */
+export const BMC_PORT = 6230;
+export const BMC_PID_FILE = path.join(RUN_DIR, "bmc.pid");
 export const STATE_FILE = path.join(RUN_DIR, "state.json");

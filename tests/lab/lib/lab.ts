@@ -7,7 +7,7 @@ import { clusterPrefix } from "../../../provider/runtime/store/keys";
 import { agentPid, startAgent, stopAgent } from "./agents";
 import { askBmc } from "./bmc-client";
 import {
-  BMC_SOCKET,
+  BMC_PID_FILE,
   etcdEndpoints,
   etcdIp,
   etcdName,
@@ -15,6 +15,7 @@ import {
   hostIp,
   hostName,
   libvirtUri,
+  NODE,
   ROOT,
   RUN_DIR,
   WARM_CACHE,
@@ -55,32 +56,35 @@ export interface UpTimings {
 }
 
 const BMC_JS = path.join(ROOT, "dist", "tests", "lab", "bmc.js");
-const BMC_PID = path.join(RUN_DIR, "bmc.pid");
-
 function startBmc(): void {
-  fs.rmSync(BMC_SOCKET, { force: true });
   const log = fs.openSync(path.join(RUN_DIR, "bmc.log"), "a");
-  const child = spawn(process.execPath, [BMC_JS], { detached: true, stdio: ["ignore", log, log] });
+  const child = spawn(NODE, [BMC_JS], { detached: true, stdio: ["ignore", log, log] });
   child.unref();
   fs.closeSync(log);
-  fs.writeFileSync(BMC_PID, String(child.pid));
+  fs.writeFileSync(BMC_PID_FILE, String(child.pid));
+}
+
+async function waitBmc(): Promise<void> {
   const deadline = Date.now() + 5000;
-  while (!fs.existsSync(BMC_SOCKET)) {
-    if (Date.now() > deadline)
-      throw new Error(`lab: BMC did not open ${BMC_SOCKET}; see ${path.join(RUN_DIR, "bmc.log")}`);
-    sleepMs(20);
+  for (;;) {
+    try {
+      if ((await askBmc("ping", 500)) === "pong") return;
+    } catch (err) {
+      if (Date.now() > deadline)
+        throw new Error(`lab: BMC not answering (${String(err)}); see ${path.join(RUN_DIR, "bmc.log")}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
 function stopBmc(): void {
   try {
-    const pid = Number(fs.readFileSync(BMC_PID, "utf8"));
+    const pid = Number(fs.readFileSync(BMC_PID_FILE, "utf8"));
     if (pid > 0 && alive(pid)) killPids([pid]);
   } catch {
     /* not running */
   }
-  fs.rmSync(BMC_PID, { force: true });
-  fs.rmSync(BMC_SOCKET, { force: true });
+  fs.rmSync(BMC_PID_FILE, { force: true });
 }
 
 export function etcdClient(s: LabState): Etcd3 {
@@ -142,6 +146,7 @@ export async function up(o: UpOptions = {}): Promise<{ state: LabState; timings:
     `lab: etcd ${s.etcd.join(",")} healthy after ${etcdHealthyMs} ms (heartbeat ${FAST_ETCD.heartbeatMs} ms, election ${FAST_ETCD.electionMs} ms)`,
   );
   startBmc();
+  await waitBmc();
   const timings: UpTimings = { etcdHealthyMs, libvirtdBootMs: {}, totalMs: 0 };
   const cold = !fs.existsSync(path.join(WARM_CACHE, "qemu"));
   const boot = (hosts: string[]) => {
@@ -169,11 +174,10 @@ export async function up(o: UpOptions = {}): Promise<{ state: LabState; timings:
       .join(", ")})`,
   );
   if (s.agents) for (const h of s.hosts) startAgent(h, s);
-  if (o.vms !== undefined) {
-    // The spec goes in once every agent holds its lease, so placement sees all hosts.
-    if (s.agents) await waitLeases(s, 20000);
-    await writeSpec(s, { ...o.spec, vms: o.vms });
-  }
+  // A spec (ours, or Pulumi's right after `up --no-spec`) goes in once every agent holds its
+  // lease, so placement sees all hosts.
+  if (s.agents) await waitLeases(s, 20000);
+  if (o.vms !== undefined) await writeSpec(s, { ...o.spec, vms: o.vms });
   timings.totalMs = Date.now() - t0;
   return { state: s, timings };
 }
@@ -199,12 +203,12 @@ export function kill(h: string): void {
 }
 
 export async function powerOnHost(h: string): Promise<void> {
-  const a = await askBmc(BMC_SOCKET, `on ${h}`, 60000);
+  const a = await askBmc(`on ${h}`, 60000);
   if (a !== "ok") throw new Error(`lab: power on ${h}: ${a}`);
 }
 
 export async function setFenceFailing(h: string, failing: boolean): Promise<void> {
-  await askBmc(BMC_SOCKET, `fail ${h} ${failing ? "on" : "off"}`);
+  await askBmc(`fail ${h} ${failing ? "on" : "off"}`);
 }
 
 /** Cuts `h` off from every etcd member (silently: packets are dropped), not from the other hosts. */

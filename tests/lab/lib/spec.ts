@@ -2,11 +2,16 @@
 // fence device and its address, and `vms` tiny VMs.
 import * as path from "node:path";
 import type { ClusterSpecInput } from "../../../provider/runtime/core/spec";
-import { BMC_SOCKET, hostIp, ROOT } from "./config";
+import { BMC_PORT, hostIp, MGMT_IP, ROOT } from "./config";
 import { labDomainXml } from "./domain";
 import type { LabState } from "./state";
 
 export const FENCE_AGENT = path.join(ROOT, "tests", "lab", "bin", "fence_vmha_lab");
+/** fence-agents style options of the lab device: the BMC's address on the management network. */
+export const LAB_FENCE_PARAMS: Readonly<Record<string, string>> = {
+  ipaddr: MGMT_IP,
+  ipport: String(BMC_PORT),
+};
 
 export interface LabSpecOptions {
   vms: number;
@@ -32,7 +37,7 @@ export function labSpec(s: LabState, o: LabSpecOptions): ClusterSpecInput {
       cpu: 8,
       memoryMiB: 8192,
       labels: { address: hostIp(h) },
-      ...(o.noFence?.includes(h) ? {} : { fence: { agent: FENCE_AGENT, params: { socket: BMC_SOCKET } } }),
+      ...(o.noFence?.includes(h) ? {} : { fence: { agent: FENCE_AGENT, params: { ...LAB_FENCE_PARAMS } } }),
     };
   }
   const resources: NonNullable<ClusterSpecInput["resources"]> = { ...o.resources };
