@@ -229,7 +229,21 @@ export const definition = defineResource({
         );
       }
     }
-    const moved = await resolveHosts(ctx, c, news.datacenter, news.moveHosts);
+    // Hosts moved earlier live under the cluster now: reuse the ids they resolved to then.
+    const known = new Map<string, string>();
+    (olds.inputs.moveHosts ?? []).forEach((spec, n) => {
+      const id = olds.outputs.movedHostIds?.[n];
+      if (id) known.set(spec, id);
+    });
+    const fresh = await resolveHosts(
+      ctx,
+      c,
+      news.datacenter,
+      news.moveHosts.filter((h) => !known.has(h)),
+    );
+    const moved = news.moveHosts.map((h) =>
+      known.has(h) ? { type: "HostSystem", value: known.get(h) as string } : (fresh.shift() as MoRef),
+    );
     const inCluster = new Set(live.hosts.map((h) => h.id));
     await moveHosts(
       ctx,

@@ -73,13 +73,19 @@ export const haSettingsSchema = defineSchema({
         "Addresses pinged to detect isolation (das.isolationaddressN; turns off das.usedefaultisolationaddress).",
       ),
     advancedOptions: z
-      .record(
-        z
-          .string()
-          .regex(/^das\./, 'HA advanced option names start with "das."')
-          .refine((k) => !MANAGED_OPTIONS.test(k), "use isolationAddresses for this option"),
-        z.string().min(1, "must not be empty (remove the key instead)"),
-      )
+      .record(z.string(), z.string().min(1, "must not be empty (remove the key instead)"))
+      .superRefine((rec, ctx) => {
+        for (const k of Object.keys(rec)) {
+          if (!/^das\./.test(k))
+            ctx.addIssue({
+              code: "custom",
+              path: [k],
+              message: 'HA advanced option names start with "das."',
+            });
+          else if (MANAGED_OPTIONS.test(k))
+            ctx.addIssue({ code: "custom", path: [k], message: "set this through isolationAddresses" });
+        }
+      })
       .default({})
       .describe("HA advanced options (das.*)."),
     vmComponentProtection: z
