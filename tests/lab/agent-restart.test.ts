@@ -33,6 +33,9 @@ for (const signal of ["SIGTERM", "SIGKILL"] as const) {
       const vms = f.obs.running(host);
       const ids = domIds(host, vms);
       const samples = f.obs.history.length;
+      const leaseOf = async () =>
+        (JSON.parse((await f.store.ns.get(`leases/${host}`).string()) ?? "{}") as { lease?: string }).lease;
+      const lease = await leaseOf();
       const t0 = Date.now();
       stopAgent(host, signal);
       startAgent(host, f.state);
@@ -41,6 +44,7 @@ for (const signal of ["SIGTERM", "SIGKILL"] as const) {
       await new Promise((r) => setTimeout(r, 4000));
       await f.settle(10000);
       assert.deepEqual(domIds(host, vms), ids, "domain ids changed: the VMs were restarted");
+      assert.equal(await leaseOf(), lease, "the restarted agent did not resume its lease");
       const stopped = f.obs.history
         .slice(samples)
         .filter((s) => s.host === host && vms.some((v) => !s.active.includes(v)));

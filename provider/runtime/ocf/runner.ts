@@ -88,9 +88,13 @@ export async function runOcf(
   action: OcfAction,
   timeoutMs: number,
   extra?: Record<string, string>,
+  /** Runs the agent through this command (e.g. nsenter into a lab host's namespaces). */
+  prefix: readonly string[] = [],
 ): Promise<OcfRun> {
   const { file } = parseAgent(r.agent);
-  const res = await runCommand(file, [action], { env: ocfEnv(r, action, timeoutMs, extra), timeoutMs });
+  const env = ocfEnv(r, action, timeoutMs, extra);
+  const [cmd, ...args] = [...prefix, file, action];
+  const res = await runCommand(cmd!, args, { env, timeoutMs });
   // A timed-out or signalled agent is a generic failure, as in Pacemaker.
   const code = res.timedOut || res.code === null ? OCF.ERR_GENERIC : res.code;
   return {

@@ -45,7 +45,8 @@ export class HostLease {
   async resume(id: string): Promise<boolean> {
     const sent = performance.now();
     const res = await this.client.leaseClient.leaseTimeToLive({ ID: id }, this.deadline());
-    if (Number(res.TTL) <= 0) return false;
+    // TimeToLive answers -1 for a lease that is gone; 0 only means "less than a second left".
+    if (Number(res.TTL) < 0) return false;
     this.id = id;
     this.ttlS = Number(res.grantedTTL) || this.ttlS;
     // The lease may expire TTL after the previous run's last keepalive; renew at once.
