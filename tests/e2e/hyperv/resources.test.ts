@@ -1,44 +1,29 @@
-// Every Hyper-V resource through the real engine (inline program) against the WSFC simulator:
+// Every Hyper-V resource through the real engine (program on disk: tests/e2e/hyperv/program) against the WSFC simulator:
 // create with every option, in-place updates, check failures that name the field, admission
 // control refusing in check(), secrets that never reach the state, hostile names, replace, delete.
 import * as assert from "node:assert/strict";
+import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import {
-  ClusterAwareUpdating,
-  ClusterSharedVolume,
-  FailoverCluster,
-  StorageSpacesDirect,
-  VmRole,
-} from "../../../sdk/hyperv";
-import { diffsOf, inlineStack, stateText, type TestStack, up } from "../../support/engine";
+import { diffsOf, programStack, ROOT, stateText, type TestStack, up } from "../../support/engine";
 import { newSim, type Sim } from "../../support/wsfc-sim/fixture";
+import type { Desired } from "./program/index";
 
 const HOSTILE = "web 'edge' $(Stop-Computer) `; \"x\" \n 東京 ✓";
 const KEY = "cloud-witness-key-must-stay-secret==";
 
-interface Desired {
-  cluster: ConstructorParameters<typeof FailoverCluster>[1];
-  volumeGb?: number;
-  roles: Array<{ name: string; args: Omit<ConstructorParameters<typeof VmRole>[1], "cluster"> }>;
-  cau?: Omit<ConstructorParameters<typeof ClusterAwareUpdating>[1], "cluster">;
-}
-
 let desired: Desired;
 
-const program = async () => {
-  const c = new FailoverCluster("hv", desired.cluster);
-  const s2d = new StorageSpacesDirect("s2d", { cluster: c.name, cacheState: "Enabled" });
-  if (desired.volumeGb !== undefined) {
-    new ClusterSharedVolume(
-      "vol",
-      { cluster: c.name, friendlyName: "VMs", sizeGb: desired.volumeGb },
-      { dependsOn: [s2d] },
-    );
-  }
-  for (const r of desired.roles) new VmRole(r.name, { cluster: c.name, ...r.args });
-  if (desired.cau) new ClusterAwareUpdating("cau", { cluster: c.name, ...desired.cau });
-  return { clusterId: c.clusterId };
-};
+/** Writes the desired state into the stack config the program reads. */
+async function apply(s: TestStack) {
+  const { cloudWitnessAccessKey, ...cluster } = desired.cluster as typeof desired.cluster & {
+    cloudWitnessAccessKey?: string;
+  };
+  await s.stack.setConfig("desired", { value: JSON.stringify({ ...desired, cluster }) });
+  if (cloudWitnessAccessKey)
+    await s.stack.setConfig("witnessKey", { value: cloudWitnessAccessKey, secret: true });
+  else await s.stack.removeConfig("witnessKey").catch(() => {});
+  return up(s);
+}
 
 const baseCluster = () => ({
   name: "HV-Cluster",
@@ -59,7 +44,7 @@ describe("hyperv resources through the real engine", () => {
       vms: { VM1: 8, VM2: 2, [HOSTILE]: 4, Huge: 120 },
     });
     sim.activate();
-    s = await inlineStack("hyperv-resources", program);
+    s = await programStack(path.join(ROOT, "tests", "e2e", "hyperv", "program"));
   });
   after(async () => {
     await s?.dispose();
@@ -95,7 +80,7 @@ describe("hyperv resources through the real engine", () => {
         startDate: "2026-12-08T03:00:00Z",
       },
     };
-    const o = await up(s);
+    const o = await apply(s);
     assert.equal(o.error, undefined, `${o.error}\n${o.diagnostics.join("\n")}`);
     const c = sim.world().clusters["HV-Cluster"]!;
     assert.deepEqual(c.groups["VM1"], {
@@ -146,7 +131,7 @@ describe("hyperv resources through the real engine", () => {
       failback: { allowed: false },
     };
     desired.cau = { ...desired.cau!, daysOfWeek: ["Saturday", "Sunday"], maxFailedNodes: 1 };
-    const o = await up(s);
+    const o = await apply(s);
     assert.equal(o.error, undefined, `${o.error}\n${o.diagnostics.join("\n")}`);
     for (const n of ["hv", "vol", "vm1", "cau"]) assert.deepEqual(o.ops.get(n), ["update"], n);
     assert.deepEqual(diffsOf(o, "hv"), ["cloudWitnessAccessKey", "heartbeat", "nodes", "quorum"]);
@@ -174,7 +159,7 @@ describe("hyperv resources through the real engine", () => {
       staticAddresses: ["192.168.1.300"],
       failuresToTolerate: 4,
     } as typeof desired.cluster;
-    const o = await up(s);
+    const o = await apply(s);
     assert.ok(o.error, "up should fail");
     const text = o.diagnostics.join("\n");
     assert.match(text, /property name value .* has a problem: must be a NetBIOS name/);
@@ -195,7 +180,7 @@ describe("hyperv resources through the real engine", () => {
       heartbeat: { sameSubnetDelayMs: 2000, sameSubnetThreshold: 20 },
     };
     desired.roles.push({ name: "huge", args: { vmName: "Huge", failuresToTolerate: 2 } });
-    const o = await up(s);
+    const o = await apply(s);
     assert.ok(o.error, "up should fail");
     assert.match(
       o.diagnostics.join("\n"),
@@ -207,7 +192,7 @@ describe("hyperv resources through the real engine", () => {
 
   it("refuses to shrink a volume in check()", async () => {
     desired.volumeGb = 100;
-    const o = await up(s);
+    const o = await apply(s);
     assert.ok(o.error);
     assert.match(
       o.diagnostics.join("\n"),
@@ -220,7 +205,7 @@ describe("hyperv resources through the real engine", () => {
     desired.roles = [{ name: "vm1", args: { ...desired.roles[0]!.args, vmName: "VM2" } }];
     desired.cau = undefined;
     desired.volumeGb = undefined;
-    const o = await up(s);
+    const o = await apply(s);
     assert.equal(o.error, undefined, `${o.error}\n${o.diagnostics.join("\n")}`);
     assert.deepEqual(o.ops.get("vm1"), ["delete-replaced", "replace", "create-replacement"]);
     assert.deepEqual(o.ops.get("hostile"), ["delete"]);
