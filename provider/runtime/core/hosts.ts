@@ -32,9 +32,14 @@ function stepHost(ctx: ManagerContext, name: string): void {
   const rec = ctx.state.hosts[name]!;
   const alive = ctx.leases.has(name);
   const s = rec.state;
-  if (s === "offline" || s === "fenced") {
-    if (alive)
-      ctx.hostState(name, "online", s === "offline" ? "lease granted" : "lease granted again after fencing");
+  if (s === "offline") {
+    if (alive) ctx.hostState(name, "online", "lease granted");
+  } else if (s === "fenced") {
+    // the lease of a host fenced a moment ago may still be alive: only a report written after
+    // the fence (by the rebooted agent, on its new lease) shows that it is back
+    const rep = ctx.view.reports[name];
+    if (alive && rep && rep.at > rec.since)
+      ctx.hostState(name, "online", "back with a new lease after fencing");
   } else if (s === "online" || s === "maintenance") {
     if (!alive) suspect(ctx, name);
     else if (s === "online" && ctx.maintenance.has(name))
@@ -133,6 +138,7 @@ function rejoin(ctx: ManagerContext, name: string, rec: HostRecord, waiting: str
   const rep = ctx.view.reports[name];
   if (!ctx.leases.has(name) || !rep || rep.at < (rec.expiredAt ?? rec.since)) return false;
   for (const r of waiting) {
+    if (ctx.state.resources[r]?.target) continue; // interrupted move: resources.ts weighs both sides
     const m = ctx.res(r);
     if (rep.running.includes(r)) {
       m.epoch = ctx.nextEpoch();

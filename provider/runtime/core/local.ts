@@ -28,6 +28,7 @@ function copyLocal(l: LocalState): LocalState {
     restarts: { ...l.restarts },
     lastMonitorAt: { ...l.lastMonitorAt },
     failed: { ...l.failed },
+    migrated: { ...l.migrated },
   };
 }
 
@@ -104,6 +105,9 @@ function reconcile(c: Lctx, fresh = true): void {
     if (rec.node === snap.self || rec.target === snap.self) mine.add(r);
   }
   const inFlight = new Set(snap.inFlight);
+  for (const [r, epoch] of Object.entries(local.migrated ?? {})) {
+    if (c.manager.resources[r]?.epoch !== epoch) delete local.migrated![r];
+  }
   for (const r of [...mine].sort()) {
     const spec = snap.spec.resources[r];
     const rec = c.manager.resources[r];
@@ -114,6 +118,17 @@ function reconcile(c: Lctx, fresh = true): void {
     const mode = modeOf(c, r, rec);
     if (mode === "run" && prev.has(r) && !here.has(r) && rec?.state === "started") {
       failure(c, r, spec, rec, "crashed (no longer running)", false);
+      continue;
+    }
+    if (mode === "migrate-out" && rec && !here.has(r) && !inFlight.has(`migrate:${r}`)) {
+      if (local.migrated?.[r] !== rec.epoch && !local.failed[r]) {
+        local.failed[r] = {
+          epoch: rec.epoch,
+          op: "migrate",
+          reason: `not running on ${snap.self}: nothing to migrate`,
+        };
+        log(c, `resource ${r}`, `cannot migrate: not running on ${snap.self}`, "warn");
+      }
       continue;
     }
     act(c, r, spec, rec, mode, here.has(r), inFlight);
@@ -188,6 +203,7 @@ function onResult(
       log(c, `resource ${r}`, `started on ${c.snap.self}`);
     } else {
       remove();
+      if (ev.type === "migrate-result" && rec) local.migrated = { ...local.migrated, [r]: rec.epoch };
       log(
         c,
         `resource ${r}`,
@@ -278,5 +294,7 @@ function steadyNote(c: Lctx): string {
 function whyStop(rec: ResourceRecord | undefined): string {
   if (!rec) return "not in the manager state";
   if (rec.state === "relocating") return `relocating to ${rec.target}`;
+  if (rec.state === "stopping" || rec.state === "stopped") return "spec says stopped";
+  if (rec.state === "error") return "in error";
   return rec.node ? `${rec.state} on ${rec.node}` : rec.state;
 }

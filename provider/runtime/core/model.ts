@@ -62,6 +62,8 @@ export interface HostReport {
   running: string[];
   /** Failures the agent gave up on locally, per resource, tagged with the assignment epoch. */
   failed: Record<string, FailureReport>;
+  /** Resources it live-migrated away, with the assignment epoch of that migration (v1.1). */
+  migrated?: Record<string, number>;
 }
 
 export interface FailureReport {
@@ -111,6 +113,8 @@ export interface LocalState {
   lastMonitorAt: Record<string, number>;
   /** Failures given up on locally, reported to the primary until the assignment changes. */
   failed: Record<string, FailureReport>;
+  /** Resources this host live-migrated away, by the assignment epoch of that migration. */
+  migrated?: Record<string, number>;
   lastSentence?: string;
 }
 

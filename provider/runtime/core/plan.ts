@@ -159,7 +159,12 @@ export function migrations(ctx: ManagerContext, index: PlacementIndex): void {
     else if (rec.node === q.target) no = `it already runs on ${q.target}`;
     else if (!ctx.eligibleHosts().includes(q.target)) no = `${q.target} is not online`;
     else no = hostRejects({ resource: q.resource, spec, avoid: [], recovery: false }, q.target, index);
-    if (no) ctx.log(`resource ${q.resource}`, `migrate to ${q.target} refused: ${no}`, "warn");
+    if (no)
+      ctx.log(
+        `resource ${q.resource}`,
+        `migrate to ${q.target} refused: ${no === "full" || no === "banned" || no === "anti-affinity" ? `${q.target} ${no}` : no}`,
+        "warn",
+      );
     else move(ctx, index, q.resource, q.target, "operator request");
   }
 }

@@ -113,8 +113,9 @@ function stepStopping(ctx: ManagerContext, r: string, rec: ResourceRecord, want:
     ctx.note(2, `stopping ${r} on ${rec.node}`);
     return false;
   }
+  const on = rec.node;
   delete ctx.res(r).node;
-  ctx.resState(r, "stopped", "stopped");
+  ctx.resState(r, "stopped", `stopped on ${on}`);
   return want;
 }
 
@@ -130,23 +131,12 @@ function stepMoving(ctx: ManagerContext, r: string, rec: ResourceRecord): void {
     ctx.resState(r, "started", `${verb} to ${rec.target} failed (${failed.reason}): stays on ${rec.node}`);
     return;
   }
-  if (rec.state === "migrating" && to?.running.includes(r) && from && !from.running.includes(r)) {
+  if (rec.state === "migrating" && from?.migrated?.[r] === rec.epoch) {
+    // the source's agent says it handed the resource over (its migrate call succeeded); if it
+    // died on the target since, the target's agent starts it again
     arrive(ctx, r, rec, "started", `migrated from ${rec.node}`);
-  } else if (
-    rec.state === "migrating" &&
-    from &&
-    to &&
-    to.at > from.at &&
-    !from.running.includes(r) &&
-    !to.running.includes(r)
-  ) {
-    arrive(
-      ctx,
-      r,
-      rec,
-      "starting",
-      `${verb} from ${rec.node}: runs on neither side, starting on ${rec.target}`,
-    );
+  } else if (rec.state === "migrating" && to?.running.includes(r) && from && !from.running.includes(r)) {
+    arrive(ctx, r, rec, "started", `migrated from ${rec.node}`);
   } else if (rec.state === "relocating" && from && !from.running.includes(r)) {
     arrive(ctx, r, rec, "starting", `stopped on ${rec.node}, starting on ${rec.target}`);
   } else {

@@ -110,9 +110,19 @@ export class Invariants {
     const w = this.w;
     const out: string[] = [];
     const m = w.store.manager;
-    for (const [r, s] of Object.entries(w.spec.resources)) {
+    const blocked = (r: string, seen: Set<string>): boolean => {
+      const s = w.spec.resources[r];
       const rec = m?.resources[r];
-      if (s.state !== "started" || !rec?.admitted || rec.state === "error") continue;
+      if (!s || s.state !== "started" || !rec?.admitted || rec.state === "error") return true;
+      if (seen.has(r)) return false;
+      seen.add(r);
+      return [...s.placement.after, ...s.placement.colocateWith].some((d) => blocked(d, seen));
+    };
+    for (const [r] of Object.entries(w.spec.resources)) {
+      const rec = m?.resources[r];
+      // a resource that is not protected, in error, or depends on one (start order,
+      // colocation) legitimately does not run
+      if (!rec || blocked(r, new Set())) continue;
       const on = w.runners(r);
       if (on.length !== 1) out.push(`${r} (${rec.state} on ${rec.node ?? "-"}) runs on ${on.length} hosts`);
     }
