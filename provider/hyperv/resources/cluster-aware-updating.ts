@@ -1,10 +1,11 @@
 // ClusterAwareUpdating: the CAU clustered role (self-updating mode) and its schedule.
 import { TerminalError } from "../../core/errors";
 import { defineResource } from "../../core/resource";
+import { sameSet } from "../order";
 import { PowerShellError } from "../ps/errors";
 import * as s from "../scripts/cau";
 import { type Ps, psFor } from "../session";
-import { clusterAwareUpdatingSchema } from "./cluster-aware-updating.schema";
+import { clusterAwareUpdatingSchema, type DAYS } from "./cluster-aware-updating.schema";
 
 async function readLive(ps: Ps, cluster: string): Promise<s.LiveCau | undefined> {
   try {
@@ -16,7 +17,7 @@ async function readLive(ps: Ps, cluster: string): Promise<s.LiveCau | undefined>
   }
 }
 
-type Day = typeof import("./cluster-aware-updating.schema").DAYS[number];
+type Day = (typeof DAYS)[number];
 
 export const definition = defineResource({
   ...clusterAwareUpdatingSchema,
@@ -34,8 +35,8 @@ export const definition = defineResource({
     const i = current.inputs;
     const inputs = {
       ...i,
-      daysOfWeek: live.daysOfWeek as Day[],
-      weeksOfMonth: live.weeksOfMonth,
+      daysOfWeek: sameSet(live.daysOfWeek as Day[], i.daysOfWeek),
+      weeksOfMonth: sameSet(live.weeksOfMonth, i.weeksOfMonth),
       maxFailedNodes: live.maxFailedNodes,
       maxRetriesPerNode: live.maxRetriesPerNode,
       requireAllNodesOnline: live.requireAllNodesOnline,

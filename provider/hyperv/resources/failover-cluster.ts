@@ -5,6 +5,7 @@ import type { CheckFailure } from "../../core/errors";
 import { TerminalError } from "../../core/errors";
 import { defineResource, type OpContext, type State } from "../../core/resource";
 import { admit } from "../admission";
+import { sameName } from "../order";
 import { PowerShellError } from "../ps/errors";
 import { admissionQuery, admissionResult } from "../scripts/admission";
 import * as s from "../scripts/cluster";
@@ -142,7 +143,7 @@ export const definition = defineResource({
     }
     const inputs = {
       ...current.inputs,
-      name: r.cluster.Name,
+      name: sameName(r.cluster.Name, current.inputs.name),
       nodes: s.liveNodes(r, current.inputs.nodes ?? []),
     };
     if (current.inputs.quorum) inputs.quorum = s.liveQuorum(r, current.inputs.quorum);

@@ -6,6 +6,7 @@ import type { CheckFailure } from "../../core/errors";
 import { TerminalError } from "../../core/errors";
 import { defineResource, type OpContext } from "../../core/resource";
 import { admit } from "../admission";
+import { sameNames, sameSet } from "../order";
 import { PowerShellError } from "../ps/errors";
 import { admissionQuery, admissionResult } from "../scripts/admission";
 import * as s from "../scripts/vm-role";
@@ -147,10 +148,10 @@ export const definition = defineResource({
     const inputs: Inputs = {
       ...i,
       priority: s.priorityName(g.Priority),
-      preferredOwners: d.owners,
-      antiAffinityClassNames: g.AntiAffinityClassNames,
-      monitoredServices: d.services,
-      monitoredEvents: d.events,
+      preferredOwners: sameNames(d.owners, i.preferredOwners),
+      antiAffinityClassNames: sameSet(g.AntiAffinityClassNames, i.antiAffinityClassNames),
+      monitoredServices: sameSet(d.services, i.monitoredServices),
+      monitoredEvents: sameSet(d.events, i.monitoredEvents),
     };
     if (i.failoverThreshold !== undefined) inputs.failoverThreshold = g.FailoverThreshold;
     if (i.failoverPeriodHours !== undefined) inputs.failoverPeriodHours = g.FailoverPeriod;

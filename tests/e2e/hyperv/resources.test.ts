@@ -4,7 +4,7 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { diffsOf, programStack, ROOT, stateText, type TestStack, up } from "../../support/engine";
+import { diffsOf, preview, programStack, ROOT, stateText, type TestStack, up } from "../../support/engine";
 import { newSim, type Sim } from "../../support/wsfc-sim/fixture";
 import type { Desired } from "./program/index";
 
@@ -149,6 +149,16 @@ describe("hyperv resources through the real engine", () => {
     assert.deepEqual(g.monitored, [{ type: "Service", name: "W3SVC" }]);
     assert.deepEqual(c.cau?.daysOfWeek, ["Saturday", "Sunday"]);
     assert.ok(!stateText(s).includes(KEY), "the cloud witness key leaked into the state file");
+  });
+
+  it("previews no changes after the updates (live order and case do not read as drift)", async () => {
+    const o = await preview(s);
+    assert.equal(o.error, undefined, o.error);
+    for (const [name, ops] of o.ops)
+      assert.ok(
+        ops.every((op) => op === "same"),
+        `${name}: ${ops.join(",")} ${diffsOf(o, name).join(",")}`,
+      );
   });
 
   it("fails check with one failure per bad field, naming it, and changes nothing", async () => {

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { RetryableError, TerminalError } from "../../../provider/core/errors";
 import { admit } from "../../../provider/hyperv/admission";
 import { connectionFrom, connectionKey } from "../../../provider/hyperv/connection";
+import { sameName, sameNames, sameSet } from "../../../provider/hyperv/order";
 import { PowerShellError, toError } from "../../../provider/hyperv/ps/errors";
 import { list, parseOutput, psDate, psEnum } from "../../../provider/hyperv/ps/parse";
 import { sessionSetup } from "../../../provider/hyperv/ps/session-script";
@@ -231,5 +232,19 @@ describe("read mappings", () => {
     ]);
     assert.equal(live.startDate?.toISOString(), "2025-12-01T03:00:00.000Z");
     assert.deepEqual(live.weeksOfMonth, [2]);
+  });
+});
+
+describe("live order and case", () => {
+  it("keeps the stored order when the live list holds the same items", () => {
+    assert.deepEqual(sameSet(["Sunday", "Saturday"], ["Saturday", "Sunday"]), ["Saturday", "Sunday"]);
+    assert.deepEqual(sameSet(["w3svc"], ["W3SVC"]), ["W3SVC"]);
+    assert.deepEqual(sameSet(["Sunday"], ["Saturday", "Sunday"]), ["Sunday"]);
+    assert.deepEqual(sameSet([{ a: 1 }, { a: 2 }], [{ a: 2 }, { a: 1 }]), [{ a: 2 }, { a: 1 }]);
+  });
+  it("keeps order where it matters (preferred owners) and only forgives case", () => {
+    assert.deepEqual(sameNames(["HV1", "HV2"], ["hv1", "hv2"]), ["hv1", "hv2"]);
+    assert.deepEqual(sameNames(["HV2", "HV1"], ["HV1", "HV2"]), ["HV2", "HV1"]);
+    assert.equal(sameName("HV-CLUSTER", "hv-cluster"), "hv-cluster");
   });
 });
