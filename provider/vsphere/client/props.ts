@@ -3,8 +3,34 @@ import { NotFoundError } from "./faults";
 import type { VimClient } from "./session";
 import { child, list, type MoRef, moref, ref, str } from "./xml";
 
-/** Reads properties of one object: path -> parsed value node. Throws NotFoundError when it is gone. */
-export async function retrieve(
+const inFlight = new WeakMap<VimClient, Map<string, Promise<Record<string, unknown>>>>();
+
+/**
+ * Reads properties of one object: path -> parsed value node. Throws NotFoundError when it is gone.
+ * Concurrent reads of the same properties of the same object share one round trip (a refresh of
+ * 200 VM overrides of one cluster reads the cluster a few times, not 200 times); nothing is cached
+ * once the answer has arrived.
+ */
+export function retrieve(
+  c: VimClient,
+  obj: MoRef,
+  paths: ReadonlyArray<string>,
+  signal?: AbortSignal,
+): Promise<Record<string, unknown>> {
+  let reads = inFlight.get(c);
+  if (!reads) {
+    reads = new Map();
+    inFlight.set(c, reads);
+  }
+  const key = `${c.epoch}:${obj.type}:${obj.value}:${paths.join(",")}`;
+  const shared = reads.get(key);
+  if (shared) return shared;
+  const p = retrieveOne(c, obj, paths, signal).finally(() => reads.delete(key));
+  reads.set(key, p);
+  return p;
+}
+
+async function retrieveOne(
   c: VimClient,
   obj: MoRef,
   paths: ReadonlyArray<string>,

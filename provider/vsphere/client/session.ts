@@ -19,6 +19,15 @@ export interface ServiceContent {
 
 const SERVICE_INSTANCE: MoRef = { type: "ServiceInstance", value: "ServiceInstance" };
 
+/** Methods that change nothing; any other call (or a finished task) starts a new read epoch. */
+const READ_ONLY = new Set([
+  "RetrievePropertiesEx",
+  "RetrieveProperties",
+  "FindByInventoryPath",
+  "FindChild",
+  "FindByDnsName",
+]);
+
 export class VimClient {
   private cookie: string | undefined;
   private content: ServiceContent | undefined;
@@ -26,6 +35,15 @@ export class VimClient {
   /** Calls sent, for tests and the benchmark (logins included). */
   calls = 0;
   logins = 0;
+  /**
+   * Bumped when a change completes, so a read that starts afterwards never shares an answer
+   * fetched before the change (see props.retrieve).
+   */
+  epoch = 0;
+
+  changed(): void {
+    this.epoch++;
+  }
 
   constructor(
     readonly settings: ConnectionSettings,
@@ -84,6 +102,8 @@ export class VimClient {
       this.cookie = undefined;
       await this.session(signal);
       return this.send(method, thisRef, body, signal);
+    } finally {
+      if (!READ_ONLY.has(method)) this.changed();
     }
   }
 

@@ -64,5 +64,9 @@ export async function runTask(
 ): Promise<unknown> {
   const task = moref(await c.invoke(method, thisRef, body, signal));
   if (!task) throw new TerminalError(`${label}: ${method} returned no task`);
-  return waitTask(c, task, label, signal, opts);
+  try {
+    return await waitTask(c, task, label, signal, opts);
+  } finally {
+    c.changed();
+  }
 }

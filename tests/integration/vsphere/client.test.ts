@@ -76,6 +76,20 @@ describe("vim25 client on dassim", () => {
     assert.equal(c.logins, 1);
   });
 
+  it("concurrent reads of the same object share one round trip, but never across a change", async () => {
+    const s = settings();
+    const c = new VimClient(s, agentFor(s));
+    const id = await firstCluster(c);
+    const before = c.calls;
+    await Promise.all(Array.from({ length: 20 }, () => retrieve(c, { ...CLUSTER, value: id }, ["name"])));
+    assert.equal(c.calls - before, 1);
+    const first = retrieve(c, { ...CLUSTER, value: id }, ["name"]);
+    c.changed(); // as a finished reconfigure task does
+    const second = retrieve(c, { ...CLUSTER, value: id }, ["name"]);
+    assert.notEqual(first, second, "a read started after a change must not reuse an earlier answer");
+    await Promise.all([first, second]);
+  });
+
   it("logs in again when vCenter ended the session", async () => {
     const s = settings();
     const c = new VimClient(s, agentFor(s));
