@@ -21,6 +21,7 @@ export class ManagerContext {
   /** Resources to place away from a host this step (the one they just failed on). */
   readonly avoid = new Map<string, string>();
   private readonly copiedHosts = new Set<string>();
+  private eligible: string[] | undefined;
   private readonly copiedResources = new Set<string>();
 
   constructor(
@@ -57,6 +58,7 @@ export class ManagerContext {
   }
 
   hostState(name: string, to: HostState, reason: string): void {
+    this.eligible = undefined;
     setState("host", name, this.host(name), to, reason, this.now, this.actions);
   }
 
@@ -74,9 +76,10 @@ export class ManagerContext {
 
   /** Hosts that may take resources: online (not maintenance) with a live lease, name order. */
   eligibleHosts(): string[] {
-    return Object.keys(this.spec.hosts)
+    this.eligible ??= Object.keys(this.spec.hosts)
       .filter((h) => this.state.hosts[h]?.state === "online" && this.leases.has(h))
       .sort();
+    return this.eligible;
   }
 
   /** True if the step changed anything that must be committed. */
@@ -84,7 +87,7 @@ export class ManagerContext {
     if (!base || base.specRevision !== this.state.specRevision || base.seq !== this.state.seq) return true;
     if (base.handledRequests.length !== this.state.handledRequests.length) return true;
     if (Object.keys(base.hosts).length !== Object.keys(this.state.hosts).length) return true;
-    if (Object.keys(base.resources).length !== Object.keys(this.state.resources).length) return true;
+    if (this.countResources(base) !== this.countResources(this.state)) return true;
     for (const h of this.copiedHosts) {
       if (JSON.stringify(base.hosts[h]) !== JSON.stringify(this.state.hosts[h])) return true;
     }
@@ -92,6 +95,12 @@ export class ManagerContext {
       if (JSON.stringify(base.resources[r]) !== JSON.stringify(this.state.resources[r])) return true;
     }
     return false;
+  }
+
+  private countResources(s: ManagerState): number {
+    let n = 0;
+    for (const _ in s.resources) n++;
+    return n;
   }
 
   /** Hands out the next assignment sequence number. */

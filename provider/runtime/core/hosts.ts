@@ -81,7 +81,9 @@ function beginFencing(ctx: ManagerContext, name: string): void {
  * target = the other) and resources.ts resolves it once each side is accounted for.
  */
 function markRecovering(ctx: ManagerContext, host: string): void {
-  for (const [r, rec] of Object.entries(ctx.state.resources)) {
+  const all = ctx.state.resources;
+  for (const r in all) {
+    const rec = all[r]!;
     if (rec.node !== host && rec.target !== host) continue;
     if (rec.state === "stopped" || rec.state === "disabled" || rec.state === "recovering") continue;
     const m = ctx.res(r);
@@ -193,7 +195,9 @@ function fencingSentence(ctx: ManagerContext, name: string, deadline: number, wa
  */
 function freeResources(ctx: ManagerContext, host: string, proven: boolean): string[] {
   const waiting: string[] = [];
-  for (const [r, rec] of Object.entries(ctx.state.resources)) {
+  const all = ctx.state.resources;
+  for (const r in all) {
+    const rec = all[r]!;
     if (rec.node !== host && rec.target !== host) continue;
     if (rec.state !== "recovering" && rec.state !== "error") continue;
     const spec = ctx.spec.resources[r];

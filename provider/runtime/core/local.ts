@@ -101,7 +101,9 @@ function reconcile(c: Lctx, fresh = true): void {
     return;
   }
   const mine = new Set<string>(here);
-  for (const [r, rec] of Object.entries(c.manager.resources)) {
+  const all = c.manager.resources;
+  for (const r in all) {
+    const rec = all[r]!;
     if (rec.node === snap.self || rec.target === snap.self) mine.add(r);
   }
   const inFlight = new Set(snap.inFlight);

@@ -6,7 +6,7 @@ import { ManagerContext, type Note } from "./context";
 import { stepHosts } from "./hosts";
 import type { Action, CoreEvent, ManagerState, Snapshot } from "./model";
 import { defaultPlacer, PlacementIndex, type Placer } from "./placement";
-import { admit, admitted, drain, failback, migrations, place, summary } from "./plan";
+import { admit, drain, failback, migrations, place, summary } from "./plan";
 import { stepResources } from "./resources";
 import type { ClusterSpec } from "./spec";
 
@@ -38,24 +38,13 @@ export function runManager(
   if (!base) ctx.log("primary", "no manager state in the store: starting a new one");
   if (ctx.state.specRevision !== snap.view.specRevision) reconcileSpec(ctx);
   stepHosts(ctx, event);
-  const pending = stepResources(ctx);
-  const reserved = admitted(ctx);
+  const { pending, reserved } = stepResources(ctx);
   const ready = admit(ctx, pending, reserved);
   const index = new PlacementIndex(ctx.spec, ctx.eligibleHosts(), failoverOnly(ctx.spec), ctx.state);
   place(ctx, ready, index, placer);
-  const byNode = new Map<string, string[]>();
-  const withHome: string[] = [];
-  for (const [r, rec] of Object.entries(ctx.state.resources)) {
-    if (rec.node) {
-      const list = byNode.get(rec.node);
-      if (list) list.push(r);
-      else byNode.set(rec.node, [r]);
-    }
-    if (rec.home) withHome.push(r);
-  }
-  drain(ctx, index, placer, byNode);
+  drain(ctx, index, placer, index.byNode);
   migrations(ctx, index);
-  failback(ctx, index, withHome);
+  failback(ctx, index, index.withHome);
   ctx.note(9, summary(ctx, reserved));
   if (ctx.changed(base)) {
     ctx.actions.unshift({ type: "commit", revision: snap.view.managerRevision, state: ctx.state });

@@ -25,26 +25,18 @@ interface Usage {
   mem: number;
 }
 
-/** States in which a resource occupies its node (and its target, while moving). */
-function occupied(rec: ResourceRecord): string[] {
-  const s = rec.state;
-  const out: string[] = [];
-  if (
-    rec.node &&
-    (s === "starting" || s === "started" || s === "stopping" || s === "migrating" || s === "relocating")
-  ) {
-    out.push(rec.node);
-  }
-  if (rec.target && (s === "migrating" || s === "relocating")) out.push(rec.target);
-  return out;
-}
-
+// A resource occupies its node while starting/started/stopping/migrating/relocating, and its
+// target too while migrating/relocating.
 export class PlacementIndex {
   readonly used = new Map<string, Usage>();
   /** anti-affinity group -> host -> members there */
   readonly groups = new Map<string, Map<string, number>>();
-  /** Where each resource is (or will be) for colocation. */
-  readonly where = new Map<string, string>();
+  /** Resources by the host they occupy (node, and target while moving). */
+  readonly byNode = new Map<string, string[]>();
+  /** Resources with a home host (failback candidates). */
+  readonly withHome: string[] = [];
+  /** Placements made during this step (override the records for colocation). */
+  private readonly moved = new Map<string, string | undefined>();
 
   constructor(
     readonly spec: ClusterSpec,
@@ -52,15 +44,32 @@ export class PlacementIndex {
     readonly eligible: readonly string[],
     /** Hosts only failovers may use (dedicatedHosts admission policy). */
     readonly failoverOnly: ReadonlySet<string>,
-    state: ManagerState,
+    private readonly state: ManagerState,
   ) {
     for (const h of Object.keys(spec.hosts)) this.used.set(h, { cpu: 0, mem: 0 });
-    for (const [name, rec] of Object.entries(state.resources)) {
-      const hosts = occupied(rec);
-      for (const h of hosts) this.add(name, h);
-      const at = rec.target && rec.state === "migrating" ? rec.target : hosts[0];
-      if (at) this.where.set(name, at);
+    const all = state.resources;
+    for (const name in all) {
+      const rec = all[name]!;
+      if (rec.home) this.withHome.push(name);
+      if (!rec.node) continue;
+      const list = this.byNode.get(rec.node);
+      if (list) list.push(name);
+      else this.byNode.set(rec.node, [name]);
+      const s = rec.state;
+      const moving = s === "migrating" || s === "relocating";
+      if (moving || s === "starting" || s === "started" || s === "stopping") this.add(name, rec.node);
+      if (moving && rec.target) this.add(name, rec.target);
     }
+  }
+
+  /** The host a resource is (or will be) on, for colocation. */
+  where(resource: string): string | undefined {
+    if (this.moved.has(resource)) return this.moved.get(resource);
+    const rec = this.state.resources[resource];
+    if (!rec) return undefined;
+    const s = rec.state;
+    if (s === "migrating" || s === "relocating") return rec.target;
+    return s === "starting" || s === "started" || s === "stopping" ? rec.node : undefined;
   }
 
   private add(resource: string, host: string, sign = 1): void {
@@ -80,13 +89,13 @@ export class PlacementIndex {
   /** Records that `resource` now occupies `host` (call after a choice is taken). */
   assign(resource: string, host: string): void {
     this.add(resource, host);
-    this.where.set(resource, host);
+    this.moved.set(resource, host);
   }
 
   /** Records that `resource` no longer occupies `host`. */
   release(resource: string, host: string): void {
     this.add(resource, host, -1);
-    if (this.where.get(resource) === host) this.where.delete(resource);
+    if (this.where(resource) === host) this.moved.set(resource, undefined);
   }
 
   free(host: string): Usage {
@@ -117,10 +126,10 @@ export function hostRejects(req: PlacementRequest, host: string, index: Placemen
   if (p.bannedHosts.includes(host)) return "banned";
   if (!req.recovery && index.failoverOnly.has(host)) return "failover-only";
   for (const c of p.colocateWith) {
-    if (index.where.get(c) !== host) return "colocation";
+    if (index.where(c) !== host) return "colocation";
   }
   const g = p.antiAffinityGroup;
-  if (g && index.groupMembersOn(g, host) > (index.where.get(req.resource) === host ? 1 : 0))
+  if (g && index.groupMembersOn(g, host) > (index.where(req.resource) === host ? 1 : 0))
     return "anti-affinity";
   const free = index.free(host);
   if (free.cpu < req.spec.reservation.cpu || free.mem < req.spec.reservation.memoryMiB) return "full";

@@ -7,19 +7,6 @@ import type { ManagerContext } from "./context";
 import { hostRejects, type PlacementIndex, type Placer } from "./placement";
 import { PRIORITY_RANK, type ResourceSpec } from "./spec";
 
-export function admitted(ctx: ManagerContext): Capacity {
-  let cpu = 0;
-  let mem = 0;
-  for (const [r, rec] of Object.entries(ctx.state.resources)) {
-    const s = ctx.spec.resources[r];
-    if (rec.admitted && s) {
-      cpu += s.reservation.cpu;
-      mem += s.reservation.memoryMiB;
-    }
-  }
-  return { cpu, mem };
-}
-
 function byPriority(ctx: ManagerContext, names: string[]): string[] {
   const rank = (r: string) => PRIORITY_RANK[ctx.spec.resources[r]!.priority];
   return [...names].sort((a, b) => rank(b) - rank(a) || (a < b ? -1 : a > b ? 1 : 0));
@@ -190,8 +177,9 @@ export function summary(ctx: ManagerContext, reserved: Capacity): string {
   const online = hosts.filter((h) => ctx.state.hosts[h]?.state === "online");
   let started = 0;
   let protectedCount = 0;
-  for (const [r, s] of Object.entries(ctx.spec.resources)) {
-    if (s.state !== "started") continue;
+  const specs = ctx.spec.resources;
+  for (const r in specs) {
+    if (specs[r]!.state !== "started") continue;
     protectedCount++;
     if (ctx.state.resources[r]?.state === "started") started++;
   }

@@ -18,13 +18,26 @@ function failureOf(rep: HostReport | undefined, r: string, rec: ResourceRecord):
   return f && f.epoch === rec.epoch ? f : undefined;
 }
 
-/** Advances every resource; returns the names that need a host (in spec order). */
-export function stepResources(ctx: ManagerContext): string[] {
+/**
+ * Advances every resource; returns the names that need a host (in spec order) and what the
+ * admitted (protected) resources reserve, counted in the same pass.
+ */
+export function stepResources(ctx: ManagerContext): {
+  pending: string[];
+  reserved: { cpu: number; mem: number };
+} {
   const pending: string[] = [];
-  for (const [r, spec] of Object.entries(ctx.spec.resources)) {
+  const reserved = { cpu: 0, mem: 0 };
+  const specs = ctx.spec.resources;
+  for (const r in specs) {
+    const spec = specs[r]!;
     if (stepResource(ctx, r, spec)) pending.push(r);
+    if (ctx.state.resources[r]?.admitted) {
+      reserved.cpu += spec.reservation.cpu;
+      reserved.mem += spec.reservation.memoryMiB;
+    }
   }
-  return pending;
+  return { pending, reserved };
 }
 
 /** One resource; returns true if it needs placement. */

@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { checkTiming, parseSpec, SENSITIVITY, SpecError, tryParseSpec } from "../../../provider/runtime/core";
+
+const base = { version: 1, name: "c1", hosts: { h1: { cpu: 8, memoryMiB: 16384 } } };
+
+describe("cluster spec", () => {
+  it("fills defaults: timing, admission control, resource settings", () => {
+    const s = parseSpec({ ...base, resources: { web: { kind: "vm" } } });
+    assert.deepEqual(s.timing, {
+      keepaliveIntervalMs: 250,
+      leaseTtlMs: 1000,
+      watchdogTimeoutMs: 1500,
+      selfFenceDeadlineMs: 1000,
+      fenceTimeoutMs: 2000,
+      maxClockSkewMs: 100,
+    });
+    assert.deepEqual(s.admissionControl, { policy: "hostFailures", hostFailures: 1 });
+    const web = s.resources["web"]!;
+    assert.equal(web.state, "started");
+    assert.equal(web.isolationResponse, "stop");
+    assert.deepEqual(web.reservation, { cpu: 1, memoryMiB: 1024 });
+  });
+
+  it("maps the vSphere sensitivity presets to numbers (low/medium/high)", () => {
+    const expect = {
+      low: [120_000, 3, 7 * 86_400_000, 480_000],
+      medium: [60_000, 3, 86_400_000, 240_000],
+      high: [30_000, 3, 3_600_000, 120_000],
+    } as const;
+    for (const [sens, [fi, mr, win, up]] of Object.entries(expect)) {
+      const s = parseSpec({ ...base, resources: { w: { kind: "vm", monitoring: { sensitivity: sens } } } });
+      const m = s.resources["w"]!.monitoring;
+      assert.deepEqual(
+        [m.failureIntervalMs, m.maxRestarts, m.restartWindowMs, m.minUptimeMs],
+        [fi, mr, win, up],
+        sens,
+      );
+      assert.equal(SENSITIVITY[sens as keyof typeof SENSITIVITY].failureIntervalMs, fi);
+    }
+  });
+
+  it("explicit monitoring numbers override the preset", () => {
+    const s = parseSpec({
+      ...base,
+      resources: { w: { kind: "vm", monitoring: { sensitivity: "high", maxRestarts: 7 } } },
+    });
+    assert.equal(s.resources["w"]!.monitoring.maxRestarts, 7);
+    assert.equal(s.resources["w"]!.monitoring.failureIntervalMs, 30_000);
+  });
+
+  it("reports schema problems as {property, reason}", () => {
+    const r = tryParseSpec({ ...base, hosts: { H1: { cpu: -1, memoryMiB: 1 } } });
+    assert.equal(r.ok, false);
+    if (r.ok) return;
+    assert.ok(
+      r.issues.some((i) => i.property.startsWith("hosts")),
+      JSON.stringify(r.issues),
+    );
+  });
+
+  it("refuses an unknown version", () => {
+    assert.throws(() => parseSpec({ ...base, version: 2 }), SpecError);
+  });
+
+  it("checks references and start-order cycles, naming the resource", () => {
+    const r = tryParseSpec({
+      ...base,
+      resources: {
+        a: { kind: "vm", placement: { after: ["b"], bannedHosts: ["h9"] } },
+        b: { kind: "vm", placement: { after: ["a"] } },
+      },
+    });
+    assert.equal(r.ok, false);
+    if (r.ok) return;
+    const text = r.issues.map((i) => `${i.property}: ${i.reason}`).join("\n");
+    assert.match(text, /names host h9/);
+    assert.match(text, /start-order cycle: (a -> b -> a|b -> a -> b)/);
+  });
+});
+
+describe("timing invariants", () => {
+  const t = {
+    keepaliveIntervalMs: 250,
+    leaseTtlMs: 1000,
+    watchdogTimeoutMs: 1500,
+    selfFenceDeadlineMs: 1000,
+    fenceTimeoutMs: 2000,
+    maxClockSkewMs: 100,
+  };
+
+  it("accepts the defaults", () => {
+    assert.deepEqual(checkTiming(t), { errors: [], warnings: [] });
+  });
+
+  it("names the numbers when the self-fence deadline is too short for the watchdog", () => {
+    const r = checkTiming({ ...t, selfFenceDeadlineMs: 300 });
+    assert.equal(r.errors.length, 1);
+    assert.equal(r.errors[0]!.property, "timing.selfFenceDeadlineMs");
+    assert.match(
+      r.errors[0]!.reason,
+      /selfFenceDeadlineMs \(300\) must be >= watchdogTimeoutMs \(1500\) - leaseTtlMs \(1000\) \+ maxClockSkewMs \(100\) = 600/,
+    );
+  });
+
+  it("lease TTL must allow two keepalives; the watchdog must leave room for the isolation response", () => {
+    const r = checkTiming({ ...t, keepaliveIntervalMs: 600, watchdogTimeoutMs: 1200 });
+    const text = r.errors.map((e) => e.reason).join("\n");
+    assert.match(text, /leaseTtlMs \(1000\) must be >= 2 x keepaliveIntervalMs \(600\) = 1200/);
+    assert.match(
+      text,
+      /watchdogTimeoutMs \(1200\) must be >= leaseTtlMs \(1000\) \+ keepaliveIntervalMs \(600\) = 1600/,
+    );
+  });
+
+  it("warns when the fence timeout exceeds lease + deadline, errors when shorter than a keepalive", () => {
+    assert.match(
+      checkTiming({ ...t, fenceTimeoutMs: 5000 }).warnings[0]!.reason,
+      /fenceTimeoutMs \(5000\) > leaseTtlMs \(1000\) \+ selfFenceDeadlineMs \(1000\)/,
+    );
+    assert.match(
+      checkTiming({ ...t, fenceTimeoutMs: 100 }).errors[0]!.reason,
+      /fenceTimeoutMs \(100\) must be >= keepaliveIntervalMs \(250\)/,
+    );
+  });
+
+  it("a spec with a timing violation is rejected by parseSpec", () => {
+    assert.throws(
+      () => parseSpec({ ...base, timing: { selfFenceDeadlineMs: 100 } }),
+      /selfFenceDeadlineMs \(100\)/,
+    );
+  });
+});
