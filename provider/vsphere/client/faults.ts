@@ -109,6 +109,13 @@ export function faultError(
         type,
       );
     }
+    case "SSLVerifyFault": {
+      const tp = str(node, "thumbprint");
+      return new VsphereFault(
+        `${ctx.method}: the host's certificate is not trusted${tp ? ` (thumbprint ${tp})` : ""}; verify it out of band, then set sslThumbprint to it`,
+        type,
+      );
+    }
     case "ResourceInUse": {
       const what = [str(node, "type"), str(node, "name")].filter(Boolean).join(" ");
       return new VsphereFault(

@@ -2,9 +2,10 @@
 // a cluster keeps its whole HA configuration. Stock vcsim stores only `enabled` and
 // `admissionControlEnabled` of a cluster's dasConfig and only restart priority/timeout of VM
 // overrides. dassim intercepts ReconfigureComputeResource_Task (and the older
-// ReconfigureCluster_Task) on clusters, decodes the spec through govmomi's vim25 types (so badly
-// typed XML from vmha fails to decode) and applies every HA field with vCenter's `modify`
-// semantics. Everything else is stock vcsim.
+// ReconfigureCluster_Task) on clusters, decodes the spec through govmomi's vim25 types (a wrong
+// xsi:type fails to decode; a misspelled element is dropped and then fails to read back), checks
+// enum values and references as vCenter does, and applies every HA field with `modify` semantics. It also implements Destroy_Task on clusters, which vcsim lacks. Everything else is
+// stock vcsim.
 //
 //	dassim -l 127.0.0.1:0 -username u -password p [-cluster 1 -host 3 -standalone-host 1 -vm 2 -ds 1]
 //
