@@ -18,8 +18,15 @@
 //     longer than Clock.budgetMs() for them within one iteration; a late result is delivered
 //     to the core in a later iteration (and the same operation is not started twice meanwhile).
 //
+// Clocks: HostReport.at is the reporting host's Clock.now(). The primary compares it with its
+// own times (a fenced host counts as back only with a report written after it was fenced), so
+// host clocks must agree within timing.maxClockSkewMs (run NTP/chrony).
+//
 // Change log (keep compatible; note every change here):
-//   v1 (issue 4): initial port.
+//   v1   (issue 4): initial port.
+//   v1.1 (issue 4): HostReport.migrated (optional) -- resources the host live-migrated away, by
+//                   assignment epoch; LocalState.migrated (optional). Stores pass reports
+//                   through as JSON, so adapters need no change.
 
 import type { HostReport, ManagerState, MonitorResult, StoreView } from "./core/model";
 import type { FenceDevice, ResourceSpec } from "./core/spec";

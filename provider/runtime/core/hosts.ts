@@ -14,7 +14,7 @@ export function stepHosts(ctx: ManagerContext, event: CoreEvent): void {
 
 function onFenceResult(ctx: ManagerContext, ev: Extract<CoreEvent, { type: "fence-result" }>): void {
   const rec = ctx.state.hosts[ev.host];
-  if (!rec || rec.state !== "fencing") return;
+  if (rec?.state !== "fencing") return;
   const h = ctx.host(ev.host);
   const fence = h.fence ?? { attempts: 0 };
   h.fence = fence;

@@ -2,7 +2,7 @@
 // one request against a PlacementIndex, which keeps per-host usage and anti-affinity
 // membership up to date as choices are made, so planning N placements on H hosts costs
 // O(N x H) and never rescans the resources (8000 VMs / 64 hosts in well under 50 ms).
-import type { ManagerState, ResourceRecord } from "./model";
+import type { ManagerState } from "./model";
 import type { ClusterSpec, ResourceSpec } from "./spec";
 
 export interface PlacementRequest {

@@ -113,7 +113,7 @@ export class Invariants {
     const blocked = (r: string, seen: Set<string>): boolean => {
       const s = w.spec.resources[r];
       const rec = m?.resources[r];
-      if (!s || s.state !== "started" || !rec?.admitted || rec.state === "error") return true;
+      if (s?.state !== "started" || !rec?.admitted || rec.state === "error") return true;
       if (seen.has(r)) return false;
       seen.add(r);
       return [...s.placement.after, ...s.placement.colocateWith].some((d) => blocked(d, seen));
