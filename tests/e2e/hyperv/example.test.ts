@@ -9,7 +9,7 @@ import {
   destroy,
   envFor,
   outputs,
-  preview,
+  previewRefresh,
   programStack,
   ROOT,
   type TestStack,
@@ -67,12 +67,12 @@ describe("examples/hyperv-csv against the WSFC simulator", () => {
     );
   });
 
-  it("previews no changes on a second run", async () => {
-    const o = await preview(s);
+  it("previews no changes on a second run, with a refresh of live state", async () => {
+    const o = await previewRefresh(s);
     assert.equal(o.error, undefined, o.error);
     for (const [name, ops] of o.ops)
       assert.ok(
-        ops.every((op) => op === "same"),
+        ops.every((op) => op === "same" || op === "refresh"),
         `${name}: ${ops.join(",")}`,
       );
   });

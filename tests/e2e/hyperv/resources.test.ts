@@ -4,7 +4,15 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { diffsOf, preview, programStack, ROOT, stateText, type TestStack, up } from "../../support/engine";
+import {
+  diffsOf,
+  previewRefresh,
+  programStack,
+  ROOT,
+  stateText,
+  type TestStack,
+  up,
+} from "../../support/engine";
 import { newSim, type Sim } from "../../support/wsfc-sim/fixture";
 import type { Desired } from "./program/index";
 
@@ -152,11 +160,11 @@ describe("hyperv resources through the real engine", () => {
   });
 
   it("previews no changes after the updates (live order and case do not read as drift)", async () => {
-    const o = await preview(s);
+    const o = await previewRefresh(s);
     assert.equal(o.error, undefined, o.error);
     for (const [name, ops] of o.ops)
       assert.ok(
-        ops.every((op) => op === "same"),
+        ops.every((op) => op === "same" || op === "refresh"),
         `${name}: ${ops.join(",")} ${diffsOf(o, name).join(",")}`,
       );
   });

@@ -40,8 +40,9 @@ function main(): void {
     flavor,
   );
   const rl = readline.createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+  let hung = false;
   rl.on("line", (line) => {
-    if (line.trim() === "") return;
+    if (line.trim() === "" || hung) return;
     try {
       if (/[^ -~\t]/.test(line)) {
         throw new SimRefusal(
@@ -53,10 +54,22 @@ function main(): void {
         interp.runLine(stmts, { machines: {}, validation: { failures: [], warnings: [] }, clusters: {} });
         return;
       }
-      withWorld(file, (world) => {
+      const fault = withWorld(file, (world) => {
+        const f = world.faults ?? {};
+        if (f.crash) {
+          world.faults = { ...f, crash: f.crash - 1 };
+          return "crash";
+        }
+        if (f.hang) {
+          world.faults = { ...f, hang: f.hang - 1 };
+          return "hang";
+        }
         world.journal = [...(world.journal ?? []), line].slice(-300);
         interp.runLine(stmts, world);
+        return undefined;
       });
+      if (fault === "crash") process.exit(3);
+      if (fault === "hang") hung = true;
     } catch (e) {
       const kind =
         e instanceof PsParseError ? "parse error" : e instanceof SimRefusal ? "refused" : "internal error";

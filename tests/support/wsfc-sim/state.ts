@@ -98,6 +98,8 @@ export interface World {
   /** Validation findings Test-Cluster reports for these nodes (set by tests). */
   validation: { failures: string[]; warnings: string[] };
   clusters: Record<string, Cluster>;
+  /** Faults a test injects: the next `crash` commands make their shell exit; the next `hang` commands make it stop answering for good. */
+  faults?: { crash?: number; hang?: number };
   /** Every command line the simulator executed (for tests that assert what was sent). */
   journal?: string[];
 }
