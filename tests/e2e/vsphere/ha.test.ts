@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { findByInventoryPath } from "../../../provider/vsphere/client/inventory";
 import { retrieve } from "../../../provider/vsphere/client/props";
 import { VimClient } from "../../../provider/vsphere/client/session";
 import { connectionSettings } from "../../../provider/vsphere/client/settings";
@@ -36,6 +37,8 @@ type Sensitivity = z.input<typeof sensitivity>;
 
 interface Desired {
   sensitivity: Sensitivity;
+  datastores?: string[];
+  options?: Record<string, string>;
   isolationResponse?: "none" | "powerOff" | "shutdown";
   policy: Policy;
   overrides: Array<{ name: string; vm: string; restartPriority?: "low" | "high" | "cluster" }>;
@@ -51,7 +54,10 @@ const program = async () => {
     isolationResponse: desired.isolationResponse,
     restartPriority: "high",
     isolationAddresses: ["192.0.2.10", "192.0.2.11"],
-    advancedOptions: { "das.maxresets": "4" },
+    advancedOptions: desired.options ?? { "das.maxresets": "4" },
+    heartbeatDatastores: desired.datastores
+      ? { policy: "userSelectedDs", datastores: desired.datastores }
+      : undefined,
     vmComponentProtection: {
       enabled: true,
       apdResponse: "restartConservative",
@@ -184,6 +190,24 @@ describe("vSphere HA through the engine (dassim)", () => {
       [t?.failureInterval, t?.minUpTime, t?.maxFailures, t?.maxFailureWindow],
       [45, 300, 5, -1],
     );
+  });
+
+  it("selects heartbeat datastores and removes a das.* option that left the program", async () => {
+    const ds = await findByInventoryPath(second, "DC0/datastore/LocalDS_0");
+    assert.ok(ds, "dassim has LocalDS_0");
+    desired = { ...desired, datastores: [ds.value], options: { "das.respectvmvmantiaffinityrules": "true" } };
+    const o = await up(s);
+    assert.equal(o.error, undefined, o.error);
+    assert.deepEqual(diffsOf(o, "ha"), ["advancedOptions", "heartbeatDatastores"]);
+    const d = (await das()).das;
+    assert.equal(d.hBDatastoreCandidatePolicy, "userSelectedDs");
+    assert.deepEqual(d.heartbeatDatastore, [{ type: "Datastore", value: ds.value }]);
+    assert.deepEqual(
+      d.option?.map((x) => x.key).filter((k) => !/isolationaddress/.test(k)),
+      ["das.respectvmvmantiaffinityrules"],
+    );
+    const r = await refresh(s);
+    assert.deepEqual(drifted(r), []);
   });
 
   const policies: Array<[string, Policy, (d: Awaited<ReturnType<typeof das>>["das"]) => void]> = [

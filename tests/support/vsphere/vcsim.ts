@@ -5,7 +5,6 @@ import { type ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import { ROOT } from "../engine";
 
-// biome-ignore lint/style/noCommonJs: scripts/ is plain CommonJS shared with the set-up step.
 const { vcsimDir } = require(path.join(ROOT, "scripts", "setup", "vcsim.js")) as {
   vcsimDir(root: string): string;
 };
