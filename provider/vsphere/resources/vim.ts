@@ -73,6 +73,13 @@ export async function reconfigure(ctx: OpContext, clusterId: string, parts: Clus
         signal,
         { progress: (m) => ctx.progress(m) },
       ),
-    { timeoutMs: 300_000 },
+    {
+      timeoutMs: 300_000,
+      // A dasConfig change with modify is idempotent and safe to retry; adding or removing a VM
+      // override is not (a retry after a lost answer would fail on the override it just made).
+      ...(parts.dasVmConfigSpec?.some((s) => s.operation !== "edit")
+        ? { retry: { attempts: 1, initialDelayMs: 0, maxDelayMs: 0 } }
+        : {}),
+    },
   );
 }
