@@ -127,6 +127,38 @@ describe("hyperv resources against the WSFC simulator (direct calls)", () => {
     }
   });
 
+  it("switches to a disk witness and adds an available disk as a CSV", async () => {
+    const old = clusterInputs();
+    const news = cluster.inputs.parse({ ...old, quorum: { type: "disk", disk: "Cluster Disk 2" } });
+    const prev = { clusterId: "", validationReport: "", validationWarnings: [], featureInstalledOn: [] };
+    await cluster.update!("HV-Cluster", { inputs: old, outputs: prev }, news, ctx);
+    const c = () => sim.world().clusters["HV-Cluster"]!;
+    assert.deepEqual(c().quorum, { type: "Disk", resource: "Cluster Disk 2", params: {} });
+    assert.deepEqual(
+      (await cluster.read("HV-Cluster", { inputs: news, outputs: prev }, ctx))?.inputs.quorum,
+      news.quorum,
+    );
+    const di = csv.inputs.parse({ cluster: "HV-Cluster", disk: "Cluster Disk 1" });
+    const d = await csv.create(di, ctx);
+    assert.deepEqual(d.outputs, {
+      csvName: "Cluster Disk 1", // Volume1 is the pool volume's mount point
+      path: "C:\\ClusterStorage\\Volume2",
+      sizeBytes: 500 * 2 ** 30,
+    });
+    assert.equal(c().disks["Cluster Disk 1"]?.csv, true);
+    await assert.rejects(
+      csv.create(csv.inputs.parse({ cluster: "HV-Cluster", disk: "Cluster Disk 2" }), ctx),
+      /Add-ClusterSharedVolume failed for 'Cluster Disk 2': Disk Cluster Disk 2 is the quorum witness/,
+    );
+    await csv.delete(d.id, { inputs: di, outputs: d.outputs }, ctx);
+    assert.equal(
+      c().disks["Cluster Disk 1"]?.csv,
+      false,
+      "removing the CSV returns the disk to Available Storage",
+    );
+    await cluster.update!("HV-Cluster", { inputs: news, outputs: prev }, old, ctx);
+  });
+
   it("adds the CAU role with its schedule and reads it back (5.1 dates and day flags)", async () => {
     const inputs = cau.inputs.parse({
       cluster: "HV-Cluster",

@@ -140,11 +140,18 @@ const newCluster: Cmdlet = {
         a["nostorage"] === true
           ? {}
           : {
+              // Shared disks every node sees, added to Available Storage by New-Cluster.
               "Cluster Disk 1": {
                 source: "disk",
                 csv: false,
                 ownerNode: Object.keys(nodes)[0]!,
-                sizeBytes: 10 * 2 ** 30,
+                sizeBytes: 500 * 2 ** 30,
+              },
+              "Cluster Disk 2": {
+                source: "disk",
+                csv: false,
+                ownerNode: Object.keys(nodes)[0]!,
+                sizeBytes: 2 ** 30,
               },
             },
       groups: {},

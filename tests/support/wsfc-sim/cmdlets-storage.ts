@@ -150,6 +150,8 @@ const newVolume: Cmdlet = {
       csv: fs.startsWith("CSVFS"),
       ownerNode: pickNode(c),
       sizeBytes: size,
+      // Since Windows Server 2019 the mount point takes the volume's friendly name.
+      path: fs.startsWith("CSVFS") ? `C:\\ClusterStorage\\${vd}` : undefined,
     };
     return [obj("MSFT_Volume", { FileSystemLabel: vd, FileSystem: fs, Size: size })];
   },
@@ -199,14 +201,13 @@ const removeVirtualDisk: Cmdlet = {
 
 function csvObject(c: Cluster, name: string): PsObject {
   const d = c.disks[name]!;
-  const label = d.virtualDisk ?? `Volume${Object.keys(c.disks).indexOf(name) + 1}`;
   return obj("Microsoft.FailoverClusters.PowerShell.ClusterSharedVolume", {
     Name: name,
     State: new PsEnum("ClusterResourceState", "Online", 2),
     OwnerNode: nodeObject(c, d.ownerNode),
     SharedVolumeInfo: [
       obj("ClusterSharedVolumeInfo", {
-        FriendlyVolumeName: `C:\\ClusterStorage\\${label}`,
+        FriendlyVolumeName: d.path ?? "",
         Partition: obj("ClusterDiskPartitionInfo", { Size: d.sizeBytes }),
       }),
     ],
@@ -223,6 +224,11 @@ const addCsv: Cmdlet = {
     if (d.csv) throw invalid(`Disk ${n} is already a Cluster Shared Volume.`, n);
     if (c.quorum.resource === n) throw invalid(`Disk ${n} is the quorum witness.`, n);
     d.csv = true;
+    // Shared disks mount as C:\ClusterStorage\VolumeN, the lowest N not in use.
+    const used = new Set(Object.values(c.disks).map((x) => x.path));
+    let i = 1;
+    while (used.has(`C:\\ClusterStorage\\Volume${i}`)) i++;
+    d.path = `C:\\ClusterStorage\\Volume${i}`;
     return [csvObject(c, n)];
   },
 };
@@ -246,6 +252,7 @@ const removeCsv: Cmdlet = {
     const d = c.disks[n];
     if (!d?.csv) throw notFound("Cluster Shared Volume", n);
     d.csv = false; // Back to Available Storage.
+    d.path = undefined;
     return [];
   },
 };

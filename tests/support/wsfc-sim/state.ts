@@ -32,6 +32,8 @@ export interface Disk {
   csv: boolean;
   ownerNode: string;
   sizeBytes: number;
+  /** Mount point while it is a CSV. */
+  path?: string;
 }
 
 export interface MonitoredItem {
