@@ -178,6 +178,19 @@ export const definition = defineResource({
   async delete(id, _state, ctx) {
     const ps = psFor(ctx);
     try {
+      // Remove-Cluster destroys every role with it; refuse while VM roles remain (the stack's own
+      // VmRoles are deleted before the cluster, so these are roles made outside this stack).
+      const { roles } = await ps.query(
+        `list the VM roles of cluster '${id}'`,
+        s.vmRolesQuery(id),
+        s.vmRolesResult,
+      );
+      if (roles.length) {
+        throw new TerminalError(
+          `cluster '${id}' still hosts VM role(s) ${roles.map((r) => `'${r}'`).join(", ")}; removing the cluster would ` +
+            "leave those VMs without failover. Remove the roles (Remove-ClusterGroup -RemoveResources) and run again",
+        );
+      }
       await ps.exec(`remove cluster '${id}'`, s.removeCluster(id), 1_800_000);
     } catch (err) {
       if (err instanceof PowerShellError && err.notFound) return;

@@ -86,7 +86,14 @@ export const definition = defineResource({
   },
   async delete(id, _state, ctx) {
     const ps = psFor(ctx);
-    if (!(await readLive(ps, id))) return;
+    const live = await readLive(ps, id);
+    if (!live) return;
+    if (live.volumes.length) {
+      throw new TerminalError(
+        `cluster '${id}': the S2D pool still holds volume(s) ${live.volumes.map((v) => `'${v}'`).join(", ")}; ` +
+          "delete them before disabling Storage Spaces Direct",
+      );
+    }
     await ps.exec(`disable Storage Spaces Direct on cluster '${id}'`, s.disableS2d(id), 1_800_000);
   },
 });

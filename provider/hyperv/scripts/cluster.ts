@@ -241,3 +241,19 @@ export function removeNode(cluster: string, node: string): Raw {
 export function removeCluster(cluster: string): Raw {
   return quiet(cmd("Remove-Cluster", { Cluster: cluster, Force: sw(), CleanupAD: sw() }));
 }
+
+/** Names of the VM roles a cluster still hosts (deleting the cluster would drop them all). */
+export function vmRolesQuery(cluster: string): Raw {
+  return emitJson(
+    hashtable({
+      roles: array(
+        pipe(
+          cmd("Get-ClusterGroup", { Cluster: cluster }),
+          raw("Where-Object -Property 'GroupType' -EQ -Value 'VirtualMachine'"),
+          raw("ForEach-Object { $_.Name }"),
+        ),
+      ),
+    }),
+  );
+}
+export const vmRolesResult = z.object({ roles: list(z.string()) });

@@ -47,6 +47,9 @@ export function readS2d(cluster: string): Raw {
           select("FriendlyName", "Size"),
         ),
       ),
+      volumes: array(
+        pipe(cmd("Get-VirtualDisk", { CimSession: cluster }), raw("ForEach-Object { $_.FriendlyName }")),
+      ),
     }),
   );
 }
@@ -54,6 +57,7 @@ export function readS2d(cluster: string): Raw {
 export const s2dResult = z.object({
   s2d: z.object({ State: z.string(), CacheState: z.string() }),
   pools: list(z.object({ FriendlyName: z.string(), Size: z.number() })),
+  volumes: list(z.string()),
 });
 
 export function setCacheState(cluster: string, state: string): Raw {

@@ -214,6 +214,14 @@ describe("hyperv resources against the WSFC simulator (direct calls)", () => {
       undefined,
     );
     const vi = csv.inputs.parse({ cluster: "HV-Cluster", friendlyName: "Volume1", sizeGb: 1024 });
+    await assert.rejects(
+      s2d.delete(
+        "HV-Cluster",
+        { inputs: s2d.inputs.parse({ cluster: "HV-Cluster" }), outputs: { poolName: "", poolSizeBytes: 0 } },
+        ctx,
+      ),
+      /the S2D pool still holds volume\(s\) 'Volume1'; delete them before disabling Storage Spaces Direct/,
+    );
     await csv.delete(
       "Cluster Virtual Disk (Volume1)",
       { inputs: vi, outputs: { csvName: "", path: "", sizeBytes: 0 } },
@@ -224,6 +232,26 @@ describe("hyperv resources against the WSFC simulator (direct calls)", () => {
       { inputs: s2d.inputs.parse({ cluster: "HV-Cluster" }), outputs: { poolName: "", poolSizeBytes: 0 } },
       ctx,
     );
+    const admin = await adminShell(sim);
+    try {
+      await admin.run("$null = Add-ClusterVirtualMachineRole -Cluster 'HV-Cluster' -VMName 'VM1'");
+      await assert.rejects(
+        cluster.delete(
+          "HV-Cluster",
+          {
+            inputs: clusterInputs(),
+            outputs: { clusterId: "", validationReport: "", validationWarnings: [], featureInstalledOn: [] },
+          },
+          ctx,
+        ),
+        /cluster 'HV-Cluster' still hosts VM role\(s\) 'VM1'; removing the cluster would leave those VMs without failover/,
+      );
+      await admin.run(
+        "$null = Remove-ClusterGroup -Cluster 'HV-Cluster' -Name 'VM1' -RemoveResources -Force",
+      );
+    } finally {
+      await admin.close();
+    }
     await cluster.delete(
       "HV-Cluster",
       {
