@@ -3,7 +3,6 @@ import { z } from "zod";
 import { list, optString, psEnum } from "../ps/parse";
 import {
   array,
-  calculated,
   cmd,
   emitJson,
   hashtable,
@@ -153,7 +152,7 @@ export function readCluster(cluster: string): Raw {
             raw(`Get-ClusterResource -Cluster ${c}`),
             raw("Where-Object -Property 'Name' -EQ -Value $q.QuorumResource.Name"),
             raw("Get-ClusterParameter"),
-            select("Name", calculated("Value", "$_.Value.ToString()")),
+            select("Name", "Value"),
           ),
         ),
       }),
@@ -176,7 +175,13 @@ export const clusterResult = z.object({
   nodes: list(z.object({ Name: z.string(), State: z.union([nodeState, z.string()]) })),
   witnessName: optString,
   witnessType: optString,
-  witnessParams: list(z.object({ Name: z.string(), Value: z.string().nullable() })),
+  // Values may be strings, numbers or $null (a method call on $null would fail, so no ToString() here).
+  witnessParams: list(
+    z.object({
+      Name: z.string(),
+      Value: z.unknown().transform((v) => (v === null || v === undefined ? null : String(v))),
+    }),
+  ),
 });
 export type ClusterResult = z.output<typeof clusterResult>;
 
