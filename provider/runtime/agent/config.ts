@@ -14,6 +14,12 @@ export const AgentConfigSchema = z.object({
   /** Read from VMHA_ETCD_PASSWORD or etcdPasswordFile; never a flag (it would show in ps). */
   etcdPasswordFile: z.string().optional(),
   storeTimeoutMs: z.number().int().positive().default(300),
+  watchCache: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Serve the loop's reads from a watch-fed copy (full read every 5 s); saves a request per iteration",
+    ),
   leaseTtlS: z.number().int().positive().default(1),
   libvirtUri: z.string().default("qemu:///system"),
   gracefulStopMs: z.number().int().nonnegative().default(10000),

@@ -57,6 +57,7 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
     endpoints: cfg.etcd,
     callTimeoutMs: cfg.storeTimeoutMs,
     leaseTtlS: cfg.leaseTtlS,
+    watchCache: cfg.watchCache,
     presence: { pid: process.pid, startedAt: new Date().toISOString() },
     ...(resumeLeaseId ? { resumeLeaseId } : {}),
     ...(cfg.etcdCaFile

@@ -12,6 +12,7 @@ import { NotPrimaryError, StoreUnavailableError } from "../env";
 import { createEtcdClient, type StoreOptions } from "./client";
 import { clusterPrefix, eventId, eventsPrefix, K } from "./keys";
 import { HostLease } from "./lease";
+import { type CachedKV, ViewCache } from "./view-cache";
 
 export interface EtcdStoreOptions extends StoreOptions {
   host: string;
@@ -19,6 +20,13 @@ export interface EtcdStoreOptions extends StoreOptions {
   leaseTtlS: number;
   /** Extra fields of leases/<host> (version, pid, boot time). */
   presence?: Record<string, string | number>;
+  /**
+   * Serve read() from a copy kept current by a watch of the prefix, with a full range read at
+   * least every `fullReadEveryMs` (default 5000) and whenever the watch is not connected. Saves
+   * one request per loop iteration (~1 ms of CPU each). Off by default.
+   */
+  watchCache?: boolean;
+  fullReadEveryMs?: number;
   /** Longest interval between two puts of an unchanged report. Default 1000 ms. */
   reportEveryMs?: number;
   /** Lease id of a previous run of this agent, taken over if it still lives. */
@@ -47,6 +55,7 @@ export class EtcdStore implements Store {
   private election: ElectionKey | undefined;
   private eventSeq = 0;
   private lastReport = { key: "", sentAt: 0 };
+  private readonly cache: ViewCache | undefined;
   private readonly timeoutMs: number;
 
   constructor(readonly opts: EtcdStoreOptions) {
@@ -54,6 +63,7 @@ export class EtcdStore implements Store {
     this.ns = this.client.namespace(clusterPrefix(opts.cluster));
     this.timeoutMs = opts.callTimeoutMs ?? 500;
     this.lease = new HostLease(this.client, opts.leaseTtlS, this.timeoutMs);
+    this.cache = opts.watchCache ? new ViewCache(opts.fullReadEveryMs ?? 5000) : undefined;
   }
 
   get host(): string {
@@ -83,18 +93,41 @@ export class EtcdStore implements Store {
       if (!(resume && (await this.lease.resume(resume)))) await this.lease.grant();
       this.opts.resumeLeaseId = undefined;
       this.opts.onLease?.(this.lease.id);
-      await this.ns
-        .put(K.lease(this.host))
-        .value(JSON.stringify({ host: this.host, lease: this.lease.id, ...this.opts.presence }))
-        .lease(this.lease.id)
-        .exec();
+      const value = JSON.stringify({ host: this.host, lease: this.lease.id, ...this.opts.presence });
+      const res = await this.ns.put(K.lease(this.host)).value(value).lease(this.lease.id).exec();
+      this.cache?.applyPut(K.lease(this.host), value, Number(res.header.revision), this.lease.id);
     });
   }
 
   async read(): Promise<StoreView> {
+    const now = performance.now();
+    const cache = this.cache;
+    if (cache?.fresh(now)) return this.buildView(cache.kvs, cache.revision);
     const res = await this.call("read", () => this.ns.getAll().exec());
+    const revision = Number(res.header.revision);
+    if (!cache) {
+      const kvs = new Map(res.kvs.map((kv) => [kv.key.toString(), kvOf(kv)]));
+      return this.buildView(kvs, revision);
+    }
+    cache.loadFull(res.kvs, revision, now);
+    if (!cache.watcher) {
+      // Events after the full read; until the watch is up, reads stay full reads.
+      const w = await this.call("watch", () =>
+        this.ns
+          .watch()
+          .prefix("")
+          .startRevision(String(revision + 1))
+          .create(),
+      );
+      cache.attach(w);
+      cache.loadFull(res.kvs, revision, now);
+    }
+    return this.buildView(cache.kvs, cache.revision);
+  }
+
+  private buildView(kvs: ReadonlyMap<string, CachedKV>, revision: number): StoreView {
     const view: StoreView = {
-      revision: Number(res.header.revision),
+      revision,
       spec: undefined,
       specRevision: 0,
       manager: undefined,
@@ -106,20 +139,19 @@ export class EtcdStore implements Store {
       migrateRequests: [],
     };
     this.election = undefined;
-    for (const kv of res.kvs) {
-      const key = kv.key.toString(); // the namespace strips the cluster prefix
-      const value = kv.value.toString();
+    for (const [key, kv] of kvs) {
+      const value = kv.value;
       if (key === K.spec) {
         view.spec = parseJson(value);
-        view.specRevision = Number(kv.mod_revision);
+        view.specRevision = kv.modRevision;
       } else if (key === K.manager) {
         view.manager = parseJson(value) as ManagerState | undefined;
-        view.managerRevision = Number(kv.mod_revision);
+        view.managerRevision = kv.modRevision;
       } else if (key === K.election) {
         const host = (parseJson(value) as { host?: string } | undefined)?.host;
         if (host) {
           view.primary = host;
-          this.election = { host, lease: String(kv.lease), createRevision: Number(kv.create_revision) };
+          this.election = { host, lease: kv.lease, createRevision: kv.createRevision };
         }
       } else if (key.startsWith(K.leasePrefix)) {
         view.leases.push(key.slice(K.leasePrefix.length));
@@ -160,18 +192,25 @@ export class EtcdStore implements Store {
         )
         .commit(),
     );
-    if (!res.succeeded) return false;
-    this.election = { host: this.host, lease: this.lease.id, createRevision: Number(res.header.revision) };
+    if (!res.succeeded) {
+      this.cache?.invalidate();
+      return false;
+    }
+    const rev = Number(res.header.revision);
+    this.election = { host: this.host, lease: this.lease.id, createRevision: rev };
+    this.cache?.applyPut(K.election, JSON.stringify({ host: this.host }), rev, this.lease.id);
     return true;
   }
 
   async resign(): Promise<void> {
     const term = this.election?.createRevision;
     if (term === undefined || !this.holdsElection()) return;
-    await this.call("resign", () =>
+    const res = await this.call("resign", () =>
       this.ns.if(K.election, "Create", "==", term).then(this.ns.delete().key(K.election)).commit(),
     );
     this.election = undefined;
+    if (res.succeeded) this.cache?.applyDelete(K.election, Number(res.header.revision));
+    else this.cache?.invalidate();
   }
 
   /** The primary's term (election key create revision), when this host holds it. */
@@ -192,12 +231,15 @@ export class EtcdStore implements Store {
     );
     if (!res.succeeded) {
       this.election = undefined;
+      this.cache?.invalidate();
       throw new NotPrimaryError(
         `host ${this.host}`,
         `commit refused: manager changed since revision ${expectedRevision} or term ${term} is over`,
       );
     }
-    return Number(res.header.revision);
+    const rev = Number(res.header.revision);
+    this.cache?.applyPut(K.manager, JSON.stringify(state), rev, "0");
+    return rev;
   }
 
   /**
@@ -212,9 +254,11 @@ export class EtcdStore implements Store {
     const now = performance.now();
     if (key === this.lastReport.key && now - this.lastReport.sentAt < (this.opts.reportEveryMs ?? 1000))
       return;
-    await this.call("report", () =>
-      this.ns.put(K.report(this.host)).value(JSON.stringify(report)).lease(this.lease.id).exec(),
+    const value = JSON.stringify(report);
+    const res = await this.call("report", () =>
+      this.ns.put(K.report(this.host)).value(value).lease(this.lease.id).exec(),
     );
+    this.cache?.applyPut(K.report(this.host), value, Number(res.header.revision), this.lease.id);
     this.lastReport = { key, sentAt: now };
   }
 
@@ -255,8 +299,18 @@ export class EtcdStore implements Store {
       await this.lease.revoke();
     }
     this.lease.close();
+    await this.cache?.watcher?.cancel().catch(() => undefined);
     this.client.close();
   }
+}
+
+function kvOf(kv: { value: Buffer; mod_revision: string; create_revision: string; lease: string }): CachedKV {
+  return {
+    value: kv.value.toString(),
+    modRevision: Number(kv.mod_revision),
+    createRevision: Number(kv.create_revision),
+    lease: String(kv.lease),
+  };
 }
 
 function parseJson(s: string): unknown {

@@ -15,7 +15,7 @@ before(async () => {
   etcd = await startEtcd();
 });
 after(async () => {
-  for (const s of stores) s.client.close();
+  for (const s of stores) await s.close(false);
   await etcd.stop();
 });
 
@@ -121,4 +121,30 @@ test("an unreachable store raises StoreUnavailableError, and the store recovers"
     }
   }
   assert.deepEqual((await a.read()).leases, ["a"]);
+});
+
+test("watch-fed reads: others' writes and lease expiry show up, own writes at once, CAS still guards", async () => {
+  const a = store("a", "t4", { watchCache: true, fullReadEveryMs: 60000 });
+  const b = store("b", "t4", { watchCache: true, fullReadEveryMs: 60000 });
+  await a.keepalive();
+  await b.keepalive();
+  await a.read();
+  await b.read();
+  assert.equal(await a.campaign(true), true);
+  const rev = await a.commitManager(0, manager(1));
+  assert.equal((await a.read()).managerRevision, rev, "own commit not visible at once");
+  const seen = async (what: string, ok: (v: Awaited<ReturnType<EtcdStore["read"]>>) => boolean) => {
+    for (let i = 0; i < 100; i++) {
+      if (ok(await b.read())) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.fail(`b never saw ${what}`);
+  };
+  await seen("a's manager commit", (v) => v.manager?.seq === 1 && v.primary === "a");
+  await a.lease.revoke();
+  await seen("a's lease gone", (v) => !v.leases.includes("a") && v.primary === undefined);
+  assert.equal(await b.campaign(true), true);
+  await assert.rejects(a.commitManager(rev, manager(2)), NotPrimaryError);
+  assert.ok(await b.commitManager(rev, manager(3)));
+  await seen("its own state", (v) => v.manager?.seq === 3);
 });

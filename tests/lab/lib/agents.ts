@@ -17,6 +17,8 @@ function pidFile(h: string): string {
 export function agentArgs(h: string, s: LabState): string[] {
   return [
     NODE,
+    // A 1 MiB young generation instead of 16: ~15 MB less RSS for a process that allocates little.
+    "--max-semi-space-size=1",
     AGENT_JS,
     "--host",
     h,
