@@ -11,7 +11,6 @@ import { requireState } from "../tests/lab/lib/state";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const STACK = process.env.VMHA_DEMO_STACK ?? "quickstart";
-// biome-ignore lint/style/noCommonJs: scripts/lib-env.js is plain CommonJS shared with set-up.
 const { pulumiEnv } = require(path.join(ROOT, "scripts", "lib-env.js")) as {
   pulumiEnv(base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
 };

@@ -17,7 +17,11 @@ export type Outs<T, N extends PropertyKey = never> = {
   readonly [K in keyof T]-?: pulumi.Output<K extends N ? NonNullable<T[K]> : T[K]>;
 };
 
-export type ResourceClass<I extends AnyObjectSchema, O extends AnyObjectSchema, N extends string = never> = new (
+export type ResourceClass<
+  I extends AnyObjectSchema,
+  O extends AnyObjectSchema,
+  N extends string = never,
+> = new (
   name: string,
   args: Args<z.input<I>>,
   opts?: pulumi.CustomResourceOptions,

@@ -16,7 +16,6 @@ import { changedKeys } from "../../provider/core/changes";
 
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
 
-// biome-ignore lint/style/noCommonJs: scripts/ is plain CommonJS shared with the set-up step.
 const { engineBin } = require(path.join(ROOT, "scripts", "setup", "engine.js")) as {
   engineBin(root: string): string;
 };

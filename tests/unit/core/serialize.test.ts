@@ -12,7 +12,6 @@ import { localFileSchema } from "../../support/local-file";
 
 const DIST = path.resolve(__dirname, "..", "..", "..");
 
-// biome-ignore lint/style/noCommonJs: the engine loads serialized providers exactly this way.
 const requireFromString = require("require-from-string") as (code: string) => {
   handler(): pulumi.dynamic.ResourceProvider;
 };
