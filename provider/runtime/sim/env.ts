@@ -105,6 +105,9 @@ export function createSimEnv(w: SimWorld, h: SimHost): Env {
     async migrate(name: string, _spec: ResourceSpec, target: string) {
       const t = w.hosts.get(target);
       if (!t?.power) throw new RetryableError(`resource ${name}`, `migration target ${target} is off`);
+      if (h.networkOff || t.networkOff) {
+        throw new RetryableError(`resource ${name}`, `no network between ${h.name} and ${target}`);
+      }
       if (!h.running.has(name)) throw new TerminalError(`resource ${name}`, `not running on ${h.name}`);
       h.running.delete(name);
       const hungSince = h.hung.get(name);

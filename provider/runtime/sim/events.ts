@@ -1,7 +1,8 @@
 // The scenario event language, one event per line ('#' starts a comment):
 //   advance <n>s | <n>ms            run agent rounds until the clock moved by that much
 //   power <h> on|off                power loss: the host goes silent, its resources die
-//   network <h> on|off              all networks of the host (store included) down/up
+//   network <h> on|off              all networks of the host down/up: the store, and live
+//                                   migration to/from it (its fence device is out of band)
 //   store partition <h> | store heal <h>   only the host's path to the store
 //   store down | store up           the whole store unreachable for everyone
 //   fence <h> fails [<n>|always] | fence <h> works

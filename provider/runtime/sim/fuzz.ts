@@ -9,7 +9,7 @@ import { formatEvent, type SimEvent } from "./events";
 import { runScenario } from "./runner";
 
 export const FUZZ_HOSTS = ["h1", "h2", "h3", "h4"];
-export const FUZZ_RESOURCES = ["web", "db", "db2", "app", "vip", "batch"];
+export const FUZZ_RESOURCES = ["web", "db", "db2", "app", "vip", "batch", "big"];
 
 const fence = (plug: string) => ({ agent: "fence_vmha_sim", params: { plug } });
 
@@ -51,6 +51,8 @@ export const FUZZ_CLUSTER: ClusterSpecInput = {
       reservation: { cpu: 1, memoryMiB: 1024 },
       isolationResponse: "none",
     },
+    // starts stopped; the fuzzer switches it on and off: admitted only while the policy allows
+    big: { kind: "vm", state: "stopped", reservation: { cpu: 6, memoryMiB: 4096 }, migration: "offline" },
   },
 };
 
@@ -107,6 +109,12 @@ export const eventArb: fc.Arbitrary<SimEvent> = fc.oneof(
       .map(([h, on]): SimEvent => ({ kind: "maintenance", host: h, on })),
   },
   { weight: 1, arbitrary: fc.constant<SimEvent>({ kind: "skip-round", host: "primary" }) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom("big", "web", "app"), fc.constantFrom("started", "stopped"))
+      .map(([r, state]): SimEvent => ({ kind: "spec-set", path: `resources.${r}.state`, value: state })),
+  },
 );
 
 /** Events that undo every fault, then time to settle. */
