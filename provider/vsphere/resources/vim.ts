@@ -30,6 +30,9 @@ export interface ClusterHa {
   overrides: DasVmConfig[];
 }
 
+/** Reads that shared one round trip (props.retrieve) also share one parse. */
+const parsed = new WeakMap<Record<string, unknown>, ClusterHa>();
+
 /** The cluster's name and HA configuration, or undefined when the cluster no longer exists. */
 export async function tryClusterHa(ctx: OpContext, clusterId: string): Promise<ClusterHa | undefined> {
   const c = vim(ctx);
@@ -37,12 +40,17 @@ export async function tryClusterHa(ctx: OpContext, clusterId: string): Promise<C
     const p = await ctx.call(`read cluster ${clusterId}`, (signal) =>
       retrieve(c, clusterRef(clusterId), ["name", "configurationEx"], signal),
     );
-    const cfg = p["configurationEx"];
-    return {
-      name: text(p["name"]) ?? clusterId,
-      das: parseDasConfig(child(cfg, "dasConfig")),
-      overrides: parseDasVmConfigs(cfg),
-    };
+    let ha = parsed.get(p);
+    if (!ha) {
+      const cfg = p["configurationEx"];
+      ha = {
+        name: text(p["name"]) ?? clusterId,
+        das: parseDasConfig(child(cfg, "dasConfig")),
+        overrides: parseDasVmConfigs(cfg),
+      };
+      parsed.set(p, ha);
+    }
+    return ha;
   } catch (err) {
     if (err instanceof NotFoundError) return undefined;
     throw err;

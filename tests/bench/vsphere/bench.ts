@@ -11,7 +11,7 @@ import { inlineStack, type TestStack, up } from "../../support/engine";
 import { startVcsim } from "../../support/vsphere/vcsim";
 
 const N = Number(process.env.VMHA_BENCH_N ?? 200);
-const RUNS = Number(process.env.VMHA_BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.VMHA_BENCH_RUNS ?? 5);
 
 /** A dynamic provider that does nothing: the engine's own cost of a dynamic resource. */
 const noopProvider: pulumi.dynamic.ResourceProvider = {
