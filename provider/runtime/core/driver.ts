@@ -25,7 +25,7 @@ import {
   type StoreView,
 } from "./model";
 import { buildReport } from "./report";
-import { type ClusterSpec, tryParseSpec } from "./spec";
+import { type ClusterSpec, type FenceDevice, type ResourceSpec, tryParseSpec } from "./spec";
 
 /** Per-agent memory carried across iterations. */
 export interface AgentRuntime {
@@ -196,30 +196,15 @@ async function commit(
 type Op = () => Promise<CoreEvent>;
 
 function operations(env: Env, snap: Snapshot, a: Action): Array<[string, Op]> {
-  const res = (name: string) => snap.spec.resources[name]!;
-  const t = snap.spec.timing;
+  const spec = (name: string) => snap.spec.resources[name]!;
   switch (a.type) {
     case "fence":
-      return [
-        [
-          `fence:${a.host}`,
-          () =>
-            env.fencer.fence(a.host, a.device, t.fenceTimeoutMs).then(
-              (off): CoreEvent => ({ type: "fence-result", host: a.host, off }),
-              (err): CoreEvent => ({
-                type: "fence-result",
-                host: a.host,
-                off: false,
-                error: errorMessage(err),
-              }),
-            ),
-        ],
-      ];
+      return [[`fence:${a.host}`, fenceOp(env, a.host, a.device, snap.spec.timing.fenceTimeoutMs)]];
     case "start":
       return [
         [
           `start:${a.resource}`,
-          opResult("start-result", a.resource, () => env.driver.start(a.resource, res(a.resource))),
+          opResult("start-result", a.resource, () => env.driver.start(a.resource, spec(a.resource))),
         ],
       ];
     case "stop":
@@ -230,41 +215,51 @@ function operations(env: Env, snap: Snapshot, a: Action): Array<[string, Op]> {
         ...a.stop.map((r): [string, Op] => [`stop:${r}`, stopOp(env, snap, r, "stop")]),
       ];
     case "migrate":
-      return [
-        [
-          `migrate:${a.resource}`,
-          () =>
-            env.driver.migrate(a.resource, res(a.resource), a.target).then(
-              (): CoreEvent => ({ type: "migrate-result", resource: a.resource, target: a.target, ok: true }),
-              (err): CoreEvent => ({
-                type: "migrate-result",
-                resource: a.resource,
-                target: a.target,
-                ok: false,
-                retryable: err instanceof RetryableError,
-                error: errorMessage(err),
-              }),
-            ),
-        ],
-      ];
+      return [[`migrate:${a.resource}`, migrateOp(env, a.resource, spec(a.resource), a.target)]];
     case "monitor":
-      return [
-        [
-          `monitor:${a.resource}`,
-          () =>
-            env.driver.monitor(a.resource, res(a.resource)).then(
-              (result): CoreEvent => ({ type: "monitor-result", resource: a.resource, result }),
-              (err): CoreEvent => ({
-                type: "monitor-result",
-                resource: a.resource,
-                result: { running: true, healthy: false, detail: errorMessage(err) },
-              }),
-            ),
-        ],
-      ];
+      return [[`monitor:${a.resource}`, monitorOp(env, a.resource, spec(a.resource))]];
     default:
       return [];
   }
+}
+
+function fenceOp(env: Env, host: string, device: FenceDevice, timeoutMs: number): Op {
+  return () =>
+    env.fencer.fence(host, device, timeoutMs).then(
+      (off): CoreEvent => ({ type: "fence-result", host, off }),
+      (err): CoreEvent => ({ type: "fence-result", host, off: false, error: errorMessage(err) }),
+    );
+}
+
+function migrateOp(env: Env, resource: string, spec: ResourceSpec, target: string): Op {
+  return () =>
+    env.driver.migrate(resource, spec, target).then(
+      (): CoreEvent => ({ type: "migrate-result", resource, target, ok: true }),
+      (err): CoreEvent => ({
+        type: "migrate-result",
+        resource,
+        target,
+        ok: false,
+        retryable: err instanceof RetryableError,
+        error: errorMessage(err),
+      }),
+    );
+}
+
+/**
+ * A monitor that throws a RetryableError (e.g. libvirt connection reset) judges nothing: it
+ * must never restart a healthy resource. A TerminalError is an unhealthy result.
+ */
+function monitorOp(env: Env, resource: string, spec: ResourceSpec): Op {
+  return () =>
+    env.driver.monitor(resource, spec).then(
+      (result): CoreEvent => ({ type: "monitor-result", resource, result }),
+      (err): CoreEvent => ({
+        type: "monitor-result",
+        resource,
+        result: { running: true, healthy: err instanceof RetryableError, detail: errorMessage(err) },
+      }),
+    );
 }
 
 function stopOp(env: Env, snap: Snapshot, name: string, mode: "stop" | "kill"): Op {

@@ -9,14 +9,50 @@ import type { SimHost, SimWorld } from "./world";
 
 const clone = <T>(x: T): T => structuredClone(x);
 
+/** One host's Env on the world. */
 export function createSimEnv(w: SimWorld, h: SimHost): Env {
+  return {
+    host: h.name,
+    store: simStore(w, h),
+    driver: simDriver(w, h),
+    fencer: {
+      async fence(host: string, _device: FenceDevice) {
+        const t = w.host(host);
+        if (t.fenceFailures > 0) {
+          t.fenceFailures--;
+          throw new RetryableError(`host ${host}`, "fence device timed out (simulated)");
+        }
+        w.say("sim", "fence", `device powered ${host} off`);
+        w.powerOff(t);
+        w.inv.fenced(host);
+        return true;
+      },
+    },
+    watchdog: {
+      async arm() {},
+      async pet() {
+        h.lastPet = w.now;
+      },
+      async disarm() {},
+    },
+    clock: {
+      now: () => w.now,
+      sleep: () => new Promise<void>(() => {}),
+      budgetMs: () => 0,
+    },
+    log: { log: (r) => w.record(r) },
+  };
+}
+
+/** The store as seen from host h: etcd semantics (leases, election, CAS on revision). */
+function simStore(w: SimWorld, h: SimHost): Env["store"] {
   const reach = (what: string) => {
     if (!w.reachable(h)) {
       const why = w.store.down ? "store down" : "store unreachable from this host";
       throw new StoreUnavailableError(`host ${h.name}`, `${what}: ${why}`);
     }
   };
-  const store: Env["store"] = {
+  return {
     async keepalive() {
       reach("keepalive");
       // a new lease after expiry: keys bound to the old one (its report) are gone
@@ -77,7 +113,11 @@ export function createSimEnv(w: SimWorld, h: SimHost): Env {
       w.store.reports.set(h.name, clone(r));
     },
   };
-  const driver: Env["driver"] = {
+}
+
+/** Host h's hypervisor: what it runs is the ground truth the invariants judge. */
+function simDriver(w: SimWorld, h: SimHost): Env["driver"] {
+  return {
     async list(spec: Readonly<Record<string, ResourceSpec>>) {
       return [...h.running].filter((r) => spec[r]).sort();
     },
@@ -116,36 +156,5 @@ export function createSimEnv(w: SimWorld, h: SimHost): Env {
       if (hungSince !== undefined) t.hung.set(name, hungSince);
       w.inv.afterStart(name, target);
     },
-  };
-  return {
-    host: h.name,
-    store,
-    driver,
-    fencer: {
-      async fence(host: string, _device: FenceDevice) {
-        const t = w.host(host);
-        if (t.fenceFailures > 0) {
-          t.fenceFailures--;
-          throw new RetryableError(`host ${host}`, "fence device timed out (simulated)");
-        }
-        w.say("sim", "fence", `device powered ${host} off`);
-        w.powerOff(t);
-        w.inv.fenced(host);
-        return true;
-      },
-    },
-    watchdog: {
-      async arm() {},
-      async pet() {
-        h.lastPet = w.now;
-      },
-      async disarm() {},
-    },
-    clock: {
-      now: () => w.now,
-      sleep: () => new Promise<void>(() => {}),
-      budgetMs: () => 0,
-    },
-    log: { log: (r) => w.record(r) },
   };
 }
