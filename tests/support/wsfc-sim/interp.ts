@@ -303,6 +303,12 @@ export class Interp {
 
   private method(target: unknown, name: string, args: unknown[]): unknown {
     const n = name.toLowerCase();
+    if (target === null || target === undefined) {
+      throw new PsError("You cannot call a method on a null-valued expression.", {
+        id: "InvokeMethodOnNull",
+        category: "InvalidOperation",
+      });
+    }
     if (n === "tostring" && args.length === 0) return toText(target);
     if (target === CONSOLE_OUT && n === "writeline") {
       this.io.out(this.encode(toText(args[0])));

@@ -126,6 +126,13 @@ describe("the simulator's tokenizer rejects what vmha never sends", () => {
     );
   });
 
+  it("fails a method call on $null as PowerShell does", () => {
+    const r = run(
+      "try { $ErrorActionPreference = 'Stop'; $x = $null.ToString() } catch { [Console]::Error.WriteLine($_.Exception.Message) }",
+    );
+    assert.deepEqual(r.err, ["You cannot call a method on a null-valued expression."]);
+  });
+
   it("refuses objects left in the output (PowerShell would print a table around the JSON)", () => {
     assert.throws(
       () => run("Get-WindowsFeature -Name 'x' -ComputerName 'HV1'"),
