@@ -12,6 +12,7 @@ import {
   previewRefresh,
   programStack,
   ROOT,
+  stateText,
   type TestStack,
   up,
 } from "../../support/engine";
@@ -19,14 +20,21 @@ import { adminShell, newSim, type Sim } from "../../support/wsfc-sim/fixture";
 
 const PROGRAM = path.join(ROOT, "examples", "hyperv-csv");
 const DRIFT = path.join(ROOT, "dist", "provider", "core", "drift", "cli.js");
+const PASSWORD = "winrm-secret-p@ss'word";
 
 describe("examples/hyperv-csv against the WSFC simulator", () => {
   let sim: Sim;
   let s: TestStack;
   before(async () => {
-    sim = newSim({ vms: { VM1: 8 } });
+    // Through WinRM remoting to HV1, with the password as a secret stack setting.
+    sim = newSim({ vms: { VM1: 8 }, remoting: { userName: "CONTOSO\\admin", password: PASSWORD } });
     sim.activate();
-    s = await programStack(PROGRAM, { monitoredServices: '["W3SVC"]' });
+    s = await programStack(PROGRAM, {
+      monitoredServices: '["W3SVC"]',
+      "vmha:hypervComputerName": "HV1",
+      "vmha:hypervUserName": "CONTOSO\\admin",
+    });
+    await s.stack.setConfig("vmha:hypervPassword", { value: PASSWORD, secret: true });
   });
   after(async () => {
     await s?.dispose();
@@ -57,6 +65,11 @@ describe("examples/hyperv-csv against the WSFC simulator", () => {
     const outs = await outputs(s);
     assert.equal(outs.csvPath, "C:\\ClusterStorage\\Volume1");
     assert.equal(outs.vmRole, "VM1");
+    assert.ok(!stateText(s).includes(PASSWORD), "the remoting password leaked into the state");
+    assert.ok(
+      w.journal?.some((l) => l.includes("-ScriptBlock {")),
+      "scripts should run through the remote session",
+    );
     assert.ok(
       w.journal?.some((l) =>
         l.includes(
