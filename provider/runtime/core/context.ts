@@ -22,6 +22,10 @@ export class ManagerContext {
   readonly avoid = new Map<string, string>();
   private readonly copiedHosts = new Set<string>();
   private eligible: string[] | undefined;
+  /** Records were added or removed (set by the spec reconciliation). */
+  structureChanged = false;
+  /** Protected resources, and those of them started (counted in the resource pass). */
+  readonly census = { protected: 0, started: 0 };
   private readonly copiedResources = new Set<string>();
 
   constructor(
@@ -87,7 +91,7 @@ export class ManagerContext {
     if (!base || base.specRevision !== this.state.specRevision || base.seq !== this.state.seq) return true;
     if (base.handledRequests.length !== this.state.handledRequests.length) return true;
     if (Object.keys(base.hosts).length !== Object.keys(this.state.hosts).length) return true;
-    if (this.countResources(base) !== this.countResources(this.state)) return true;
+    if (this.structureChanged) return true;
     for (const h of this.copiedHosts) {
       if (JSON.stringify(base.hosts[h]) !== JSON.stringify(this.state.hosts[h])) return true;
     }
@@ -95,12 +99,6 @@ export class ManagerContext {
       if (JSON.stringify(base.resources[r]) !== JSON.stringify(this.state.resources[r])) return true;
     }
     return false;
-  }
-
-  private countResources(s: ManagerState): number {
-    let n = 0;
-    for (const _ in s.resources) n++;
-    return n;
   }
 
   /** Hands out the next assignment sequence number. */

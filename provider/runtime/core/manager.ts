@@ -100,4 +100,5 @@ function reconcileSpec(ctx: ManagerContext): void {
     }
   }
   st.specRevision = ctx.view.specRevision;
+  ctx.structureChanged = true;
 }

@@ -172,19 +172,13 @@ export function failback(ctx: ManagerContext, index: PlacementIndex, withHome: s
   }
 }
 
+/** The primary's steady sentence (counts from the resource pass, before this step's moves). */
 export function summary(ctx: ManagerContext, reserved: Capacity): string {
   const hosts = Object.keys(ctx.spec.hosts);
   const online = hosts.filter((h) => ctx.state.hosts[h]?.state === "online");
-  let started = 0;
-  let protectedCount = 0;
-  const specs = ctx.spec.resources;
-  for (const r in specs) {
-    if (specs[r]!.state !== "started") continue;
-    protectedCount++;
-    if (ctx.state.resources[r]?.state === "started") started++;
-  }
+  const { started, protected: total } = ctx.census;
   return (
-    `primary: ${online.length}/${hosts.length} hosts online, ${started}/${protectedCount} resources started; ` +
+    `primary: ${online.length}/${hosts.length} hosts online, ${started}/${total} resources started; ` +
     headroom(ctx.spec, ctx.eligibleHosts(), reserved)
   );
 }

@@ -32,7 +32,12 @@ export function stepResources(ctx: ManagerContext): {
   for (const r in specs) {
     const spec = specs[r]!;
     if (stepResource(ctx, r, spec)) pending.push(r);
-    if (ctx.state.resources[r]?.admitted) {
+    const rec = ctx.state.resources[r];
+    if (spec.state === "started") {
+      ctx.census.protected++;
+      if (rec?.state === "started") ctx.census.started++;
+    }
+    if (rec?.admitted) {
       reserved.cpu += spec.reservation.cpu;
       reserved.mem += spec.reservation.memoryMiB;
     }
