@@ -1,6 +1,7 @@
 // Generic cmdlets (Select-Object, Where-Object, ForEach-Object, ConvertTo-Json), remoting
 // (New-PSSession, Invoke-Command, credentials), Windows features and Hyper-V hosts/VMs.
-import { type Cmdlet, member, SimRefusal, toJson } from "./interp";
+import { type Cmdlet, member, SimRefusal } from "./interp";
+import { toJson } from "./json";
 import type { Machine, World } from "./state";
 import {
   Hashtable,

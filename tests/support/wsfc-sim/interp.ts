@@ -4,18 +4,7 @@
 // in the output would be printed as a table and corrupt the JSON the provider reads).
 import type { Arg, Expr, Pipeline, Stmt } from "./parser";
 import type { World } from "./state";
-import {
-  errorRecord,
-  Hashtable,
-  PsDate,
-  PsEnum,
-  PsError,
-  PsObject,
-  ScriptBlock,
-  SecureString,
-  StringCollection,
-  toText,
-} from "./values";
+import { errorRecord, Hashtable, PsError, PsObject, ScriptBlock, StringCollection, toText } from "./values";
 
 export type ParamKind = "string" | "strings" | "int" | "ints" | "switch" | "any" | "block" | "bool";
 
@@ -419,34 +408,4 @@ function coerce(cmd: string, key: string, kind: ParamKind, v: unknown): unknown 
     default:
       return v;
   }
-}
-
-// ---- ConvertTo-Json ----
-
-function jsonValue(v: unknown, depth: number, max: number, flavor: "5.1" | "7"): unknown {
-  if (v === null || v === undefined) return null;
-  if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
-  if (v instanceof PsEnum) return v.value;
-  if (v instanceof PsDate) return flavor === "5.1" ? `/Date(${v.ms})/` : new Date(v.ms).toISOString();
-  if (v instanceof SecureString) return "System.Security.SecureString";
-  if (depth > max) return toText(v); // PowerShell truncates (5.1 silently) to the object's text.
-  if (Array.isArray(v)) return v.map((x) => jsonValue(x, depth + 1, max, flavor));
-  if (v instanceof StringCollection) return v.items.slice();
-  if (v instanceof Hashtable) {
-    const o: Record<string, unknown> = {};
-    for (const [k, x] of v.entries.values()) o[k] = jsonValue(x, depth + 1, max, flavor);
-    return o;
-  }
-  if (v instanceof PsObject) {
-    const o: Record<string, unknown> = {};
-    for (const k of v.names()) o[k] = jsonValue(v.get(k), depth + 1, max, flavor);
-    return o;
-  }
-  throw new SimRefusal(`ConvertTo-Json: cannot serialize ${typeof v}`);
-}
-
-export function toJson(v: unknown, depth: number, flavor: "5.1" | "7", compress: boolean): string {
-  const text = JSON.stringify(jsonValue(v, 0, depth, flavor), null, compress ? undefined : 4);
-  // Windows PowerShell 5.1 escapes the slashes of /Date(…)/.
-  return flavor === "5.1" ? text.replace(/"\/Date\((-?\d+)\)\/"/g, '"\\/Date($1)\\/"') : text;
 }

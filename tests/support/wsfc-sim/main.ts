@@ -14,6 +14,7 @@
 // Like `-Command -`, each line is one complete input. A line the simulator cannot parse, or a
 // command, parameter or construct it does not implement, is refused on stderr (never ignored).
 import * as readline from "node:readline";
+import { cauCmdlets } from "./cmdlets-cau";
 import { clusterCmdlets } from "./cmdlets-cluster";
 import { coreCmdlets } from "./cmdlets-core";
 import { roleCmdlets } from "./cmdlets-roles";
@@ -35,7 +36,7 @@ function main(): void {
   const file = statePath();
   const flavor = process.env.WSFC_SIM_FLAVOR === "7" ? "7" : "5.1";
   const interp = new Interp(
-    { ...coreCmdlets, ...clusterCmdlets, ...storageCmdlets, ...roleCmdlets },
+    { ...coreCmdlets, ...clusterCmdlets, ...storageCmdlets, ...roleCmdlets, ...cauCmdlets },
     { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) },
     flavor,
   );
