@@ -42,9 +42,10 @@ test("primary killed mid-failover: the next primary finishes it", async () => {
     assert.equal(v2.primary, survivor);
     assert.equal(v2.manager?.hosts[victim]?.state, "fenced");
     assert.equal(v2.manager?.hosts[primary]?.state, "fenced");
-    const evs = await events(f.store, t0);
-    const finished = firstEvent(evs, `host ${victim}`, /=> fenced/);
-    assert.ok(finished, `no fenced event for ${victim}`);
+    // Events are appended to etcd asynchronously by the agents' loggers: wait for them.
+    const finished = await waitFor(`fenced event for ${victim}`, 5000, async () =>
+      firstEvent(await events(f.store, t0), `host ${victim}`, /=> fenced/),
+    );
     assert.equal(finished.host, survivor, `${victim} should have been fenced by the new primary ${survivor}`);
     for (const v of lost) assert.deepEqual(f.obs.where(v), [survivor]);
     assert.deepEqual(f.obs.doubleRuns, [], "a VM ran on two hosts");

@@ -32,15 +32,17 @@ export async function startAgent(cfg: AgentConfig): Promise<AgentHandle> {
   );
   const abort = new AbortController();
   let leave = false;
+  let crashed = false;
   const loop = runAgent(real.env, { signal: abort.signal });
   const done = loop
     .catch((err: unknown) => {
+      crashed = true;
       say(`loop failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, "error");
       throw err;
     })
     .finally(async () => {
       server?.close();
-      await real.close({ revokeLease: leave });
+      await real.close({ revokeLease: leave, handOffS: crashed ? 0 : cfg.restartGraceS });
     });
   return {
     done,
@@ -49,7 +51,7 @@ export async function startAgent(cfg: AgentConfig): Promise<AgentHandle> {
       say(
         leave
           ? "stopping: leaving the cluster (lease revoked)"
-          : "stopping: resources keep running, lease kept until it expires",
+          : `stopping: resources keep running; heartbeat kept ${cfg.restartGraceS} s for the restarted agent`,
       );
       abort.abort();
       real.clock.wake();

@@ -14,6 +14,12 @@ export const AgentConfigSchema = z.object({
   /** Read from VMHA_ETCD_PASSWORD or etcdPasswordFile; never a flag (it would show in ps). */
   etcdPasswordFile: z.string().optional(),
   storeTimeoutMs: z.number().int().positive().default(300),
+  restartGraceS: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(10)
+    .describe("On SIGTERM, keep the host's heartbeat alive this long for the restarted agent (0 = off)"),
   watchCache: z
     .boolean()
     .default(true)

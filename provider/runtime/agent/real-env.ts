@@ -27,7 +27,8 @@ export interface RealEnv {
   metrics: AgentMetrics;
   /** Starts the watches (libvirt events, store changes). */
   start(): Promise<void>;
-  close(opts: { revokeLease: boolean }): Promise<void>;
+  /** handOffS > 0: keep the heartbeat alive that long for a restarted agent (planned restart). */
+  close(opts: { revokeLease: boolean; handOffS: number }): Promise<void>;
 }
 
 interface SpecHost {
@@ -87,6 +88,7 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
 
   let lastSpec: SpecLike | undefined;
   let ttlWarned = false;
+  let watchdogWarned = false;
   const libvirt = new LibvirtDriver({ uri: cfg.libvirtUri, timeoutMs: 15000 });
   const domains = new DomainWatch(libvirt, {
     // libvirt's events keep the list current; the full re-list is only a safety net (each
@@ -146,6 +148,16 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
       metrics.iterations.inc();
       lastSpec = v.spec as typeof lastSpec;
       const ttl = lastSpec?.timing?.leaseTtlMs ?? 1000;
+      if (!watchdogWarned && !cfg.watchdog) {
+        watchdogWarned = true;
+        logger.log({
+          level: "warn",
+          host: cfg.host,
+          subject: "agent",
+          message:
+            "no watchdog (--watchdog /dev/watchdog after modprobe softdog): if this agent hangs or dies, only this host's fence device can stop its VMs before they restart elsewhere",
+        });
+      }
       if (!ttlWarned && ttl !== cfg.leaseTtlS * 1000) {
         ttlWarned = true;
         logger.log({
@@ -202,8 +214,20 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
         });
       }
     },
-    async close({ revokeLease }) {
+    async close({ revokeLease, handOffS }) {
       domains.stop();
+      if (!revokeLease && handOffS > 0) {
+        try {
+          await store.handOff(handOffS);
+        } catch (err) {
+          logger.log({
+            level: "warn",
+            host: cfg.host,
+            subject: "lease",
+            message: `hand-off failed: ${String(err)}`,
+          });
+        }
+      }
       try {
         await Promise.all(watchers.map((w) => w.cancel()));
       } catch {

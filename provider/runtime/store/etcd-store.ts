@@ -54,7 +54,7 @@ export class EtcdStore implements Store {
   readonly lease: HostLease;
   private election: ElectionKey | undefined;
   private eventSeq = 0;
-  private lastReport = { key: "", sentAt: 0 };
+  private lastReport = { key: "", sentAt: 0, value: "" };
   private readonly cache: ViewCache | undefined;
   private readonly timeoutMs: number;
 
@@ -90,13 +90,54 @@ export class EtcdStore implements Store {
     await this.call("keepalive", async () => {
       if (this.lease.granted && (await this.lease.renew())) return;
       const resume = this.opts.resumeLeaseId;
-      if (!(resume && (await this.lease.resume(resume)))) await this.lease.grant();
+      const resumed = resume !== undefined && (await this.lease.resume(resume));
+      // A lease handed off for a planned restart has a long TTL: take the heartbeat back onto a
+      // normal one, then drop the long one.
+      const handedOff = resumed && this.lease.ttlS !== this.opts.leaseTtlS ? this.lease.id : undefined;
+      if (!resumed || handedOff) {
+        this.lease.ttlS = this.opts.leaseTtlS;
+        await this.lease.grant();
+      }
       this.opts.resumeLeaseId = undefined;
       this.opts.onLease?.(this.lease.id);
-      const value = JSON.stringify({ host: this.host, lease: this.lease.id, ...this.opts.presence });
-      const res = await this.ns.put(K.lease(this.host)).value(value).lease(this.lease.id).exec();
-      this.cache?.applyPut(K.lease(this.host), value, Number(res.header.revision), this.lease.id);
+      await this.putPresence(this.lease.id, {});
+      if (handedOff) await this.client.leaseClient.leaseRevoke({ ID: handedOff }).catch(() => undefined);
     });
+  }
+
+  private async putPresence(lease: string, extra: Record<string, unknown>): Promise<void> {
+    const value = JSON.stringify({ host: this.host, lease, ...this.opts.presence, ...extra });
+    const res = await this.ns.put(K.lease(this.host)).value(value).lease(lease).exec();
+    this.cache?.applyPut(K.lease(this.host), value, Number(res.header.revision), lease);
+  }
+
+  /**
+   * Planned restart: gives up the primary role and moves this host's heartbeat (and report) to
+   * a new lease of `graceS` seconds, whose id the next run resumes. The host stays "online" for
+   * up to graceS without an agent: no monitoring, no self-fencing in that window (a host that
+   * does not come back is then fenced as failed). Returns the new lease id.
+   */
+  async handOff(graceS: number): Promise<string> {
+    await this.call("hand off", async () => {
+      await this.resign().catch(() => undefined);
+      const old = this.lease.id;
+      const res = await this.client.leaseClient.leaseGrant(
+        { TTL: graceS, ID: 0 },
+        { deadline: Date.now() + this.timeoutMs },
+      );
+      const id = String(res.ID);
+      await this.putPresence(id, { restartingUntil: new Date(Date.now() + graceS * 1000).toISOString() });
+      if (this.lastReport.value)
+        await this.ns.put(K.report(this.host)).value(this.lastReport.value).lease(id).exec();
+      this.opts.onLease?.(id);
+      if (old)
+        await this.client.leaseClient
+          .leaseRevoke({ ID: old }, { deadline: Date.now() + this.timeoutMs })
+          .catch(() => undefined);
+      this.lease.close();
+      this.lease.id = "";
+    });
+    return this.lease.id;
   }
 
   async read(): Promise<StoreView> {
@@ -259,7 +300,7 @@ export class EtcdStore implements Store {
       this.ns.put(K.report(this.host)).value(value).lease(this.lease.id).exec(),
     );
     this.cache?.applyPut(K.report(this.host), value, Number(res.header.revision), this.lease.id);
-    this.lastReport = { key, sentAt: now };
+    this.lastReport = { key, sentAt: now, value };
   }
 
   /** Appends one line to the event log (`vmha events`). */
