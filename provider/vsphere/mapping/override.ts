@@ -25,7 +25,7 @@ export function overrideToSettings(i: VmOverrideInputs): DasVmSettings {
 export function settingsToOverride(
   base: Pick<VmOverrideInputs, "clusterId" | "vm">,
   s: DasVmSettings | undefined,
-): VmOverrideInputs {
+): Omit<VmOverrideInputs, "adopt"> {
   const t = s?.vmToolsMonitoringSettings;
   const own = t !== undefined && t.clusterSettings === false;
   const rp = s?.restartPriority;

@@ -27,6 +27,10 @@ export const vmOverrideSchema = defineSchema({
       isolationResponse: z.union([isolationResponse, z.literal("cluster")]).default("cluster"),
       vmMonitoring: z.union([vmMonitoring, z.literal("cluster")]).default("cluster"),
       monitoringSensitivity: sensitivity.optional().describe("Only with vmMonitoring other than 'cluster'."),
+      adopt: z
+        .boolean()
+        .default(false)
+        .describe("Take over an override the VM already has (made outside Pulumi) instead of failing."),
     })
     .refine((o) => o.monitoringSensitivity === undefined || o.vmMonitoring !== "cluster", {
       message: "monitoringSensitivity needs vmMonitoring set (not 'cluster')",

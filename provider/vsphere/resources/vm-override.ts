@@ -25,16 +25,21 @@ export const definition = defineResource({
   async create(inputs, ctx) {
     const vm = await resolveVm(ctx, inputs.vm);
     const live = await clusterHa(ctx, inputs.clusterId);
-    if (live.overrides.some((o) => o.key.value === vm.ref.value)) {
+    const exists = live.overrides.some((o) => o.key.value === vm.ref.value);
+    if (exists && !inputs.adopt) {
       throw new TerminalError(
-        `VM ${vm.name} (${vm.ref.value}) already has an HA override in cluster ${live.name} (${inputs.clusterId}), made outside this stack; remove it in vCenter or declare only one VmOverride per VM`,
+        `VM ${vm.name} (${vm.ref.value}) already has an HA override in cluster ${live.name} (${inputs.clusterId}), made outside this stack; set adopt: true to take it over, or declare only one VmOverride per VM`,
       );
     }
     await reconfigure(
       ctx,
       inputs.clusterId,
-      { dasVmConfigSpec: [{ operation: "add", vm: vm.ref, settings: overrideToSettings(inputs) }] },
-      `add HA override for VM ${vm.name}`,
+      {
+        dasVmConfigSpec: [
+          { operation: exists ? "edit" : "add", vm: vm.ref, settings: overrideToSettings(inputs) },
+        ],
+      },
+      `${exists ? "adopt" : "add"} HA override for VM ${vm.name}`,
     );
     return { id: `${inputs.clusterId}:${vm.ref.value}`, outputs: { vmId: vm.ref.value, vmName: vm.name } };
   },
@@ -44,7 +49,10 @@ export const definition = defineResource({
     const o = live?.overrides.find((x) => x.key.value === vmId);
     if (!o) return undefined;
     return {
-      inputs: settingsToOverride({ clusterId, vm: current.inputs.vm ?? vmId }, o.dasSettings),
+      inputs: {
+        ...settingsToOverride({ clusterId, vm: current.inputs.vm ?? vmId }, o.dasSettings),
+        adopt: current.inputs.adopt ?? false,
+      },
       outputs: { vmId, vmName: current.outputs.vmName ?? vmId },
     };
   },

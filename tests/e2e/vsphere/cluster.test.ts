@@ -237,6 +237,22 @@ describe("vSphere clusters through the engine (dassim)", () => {
     assert.ok(!(await exists("vmha-prod-renamed")));
   });
 
+  it("adopts an existing cluster by id and releases it on delete", async () => {
+    const existing = await findByInventoryPath(vc, "DC0/host/DC0_C0");
+    assert.ok(existing);
+    clusters = [["adopted", { datacenter: "DC0", name: "DC0_C0", adopt: true, existingId: existing.value }]];
+    const o = await up(s);
+    assert.equal(o.error, undefined, o.error);
+    const outs = await outputs(s);
+    assert.equal(outs.adoptedId, existing.value);
+    assert.equal((outs.adoptedHosts as string[]).length, 2);
+    clusters = [];
+    const d = await up(s);
+    assert.equal(d.error, undefined, d.error);
+    assert.deepEqual(d.ops.get("adopted"), ["delete"]);
+    assert.ok(await exists("DC0_C0"), "releasing an adopted cluster leaves it in vCenter");
+  });
+
   it("reports bad credentials as a login failure naming the settings to fix", async () => {
     await s.stack.setConfig("vmha:vspherePassword", { value: "wrong-password", secret: true });
     clusters = [["other", { datacenter: "DC0", name: "vmha-other" }]];

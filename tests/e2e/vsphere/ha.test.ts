@@ -41,7 +41,12 @@ interface Desired {
   options?: Record<string, string>;
   isolationResponse?: "none" | "powerOff" | "shutdown";
   policy: Policy;
-  overrides: Array<{ name: string; vm: string; restartPriority?: "low" | "high" | "cluster" }>;
+  overrides: Array<{
+    name: string;
+    vm: string;
+    restartPriority?: "low" | "high" | "cluster";
+    adopt?: boolean;
+  }>;
 }
 
 let desired: Desired;
@@ -80,6 +85,7 @@ const program = async () => {
       clusterId: cluster.clusterId,
       vm: o.vm,
       restartPriority: o.restartPriority,
+      adopt: o.adopt,
     });
     out[`${o.name}VmId`] = v.vmId;
   }
@@ -341,6 +347,42 @@ describe("vSphere HA through the engine (dassim)", () => {
     assert.deepEqual(r.ops.get("web"), ["refresh"]);
     const o = await up(s);
     assert.deepEqual(o.ops.get("web"), ["create"]);
+  });
+
+  it("refuses an override the VM already has, and takes it over with adopt", async () => {
+    const vm = await findByInventoryPath(second, "DC0/vm/DC0_C0_RP0_VM1");
+    assert.ok(vm);
+    await runTask(
+      second,
+      "ReconfigureComputeResource_Task",
+      { type: "ClusterComputeResource", value: clusterId },
+      {
+        spec: clusterSpecXml({
+          dasVmConfigSpec: [{ operation: "add", vm, settings: { restartPriority: "lowest" } }],
+        }),
+        modify: true,
+      },
+      "add override outside Pulumi",
+    );
+    const keep = desired.overrides;
+    desired = {
+      ...desired,
+      overrides: [...keep, { name: "legacy", vm: "DC0/vm/DC0_C0_RP0_VM1", restartPriority: "high" }],
+    };
+    const refused = await up(s);
+    assert.match(refused.error ?? "", /already has an HA override .*set adopt: true/);
+    desired = {
+      ...desired,
+      overrides: [
+        ...keep,
+        { name: "legacy", vm: "DC0/vm/DC0_C0_RP0_VM1", restartPriority: "high", adopt: true },
+      ],
+    };
+    const o = await up(s);
+    assert.equal(o.error, undefined, o.error);
+    assert.deepEqual(o.ops.get("legacy"), ["create"]);
+    const r = await refresh(s);
+    assert.deepEqual(drifted(r), [], "the adopted override reads back as declared (restartPriority high)");
   });
 
   it("destroy turns HA off, removes the overrides and releases the adopted cluster", async () => {

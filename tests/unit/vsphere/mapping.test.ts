@@ -225,7 +225,10 @@ describe("VmOverride mapping", () => {
   ] as const) {
     it(`round-trips ${JSON.stringify(raw)}`, () => {
       const i = vmOverrideSchema.inputs.parse({ clusterId: C, vm: "vm-1", ...raw });
-      assert.deepEqual(settingsToOverride({ clusterId: C, vm: "vm-1" }, overrideToSettings(i)), i);
+      assert.deepEqual(
+        { ...settingsToOverride({ clusterId: C, vm: "vm-1" }, overrideToSettings(i)), adopt: false },
+        i,
+      );
     });
   }
 
