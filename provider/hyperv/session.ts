@@ -1,12 +1,13 @@
-// The node-powershell runner (IO edge): one shell per connection per provider process, reused
-// by every operation; each script runs with the operation's deadline. A shell that timed out or
-// died is thrown away and the next call starts a fresh one.
+// The node-powershell runner (IO edge): a small pool of shells per connection per provider
+// process, reused by every operation; each script runs with the operation's deadline. A shell
+// that timed out or died is thrown away and the next call starts a fresh one.
 import type { ChildProcess } from "node:child_process";
 import { PowerShell } from "node-powershell";
 import type { z } from "zod";
 import { RetryableError } from "../core/errors";
 import type { OpContext } from "../core/resource";
 import { type Connection, connectionFrom, connectionKey } from "./connection";
+import { Pool } from "./pool";
 import { toError } from "./ps/errors";
 import { parseOutput } from "./ps/parse";
 import { type Raw, wrap } from "./ps/script";
@@ -18,7 +19,7 @@ interface Session {
   remote: boolean;
 }
 
-const sessions = new Map<string, Session>();
+const pools = new Map<string, Pool<Session>>();
 
 /** The shell's pipes keep Node alive; hold them only while a command runs. */
 function setRef(shell: PowerShell, on: boolean): void {
@@ -55,14 +56,29 @@ async function invoke(shell: PowerShell, command: string, label: string): Promis
   }
 }
 
-function drop(key: string, s: Session): void {
-  if (sessions.get(key) === s) sessions.delete(key);
-  s.shell.dispose().catch(() => {});
+/** Shells per connection: one per operation running at the same time, up to this many. */
+export const MAX_SHELLS = 4;
+
+function poolFor(c: Connection): Pool<Session> {
+  const key = connectionKey(c);
+  let pool = pools.get(key);
+  if (!pool) {
+    pool = new Pool<Session>({
+      max: MAX_SHELLS,
+      open: () => open(c),
+      close: (s) => {
+        s.shell.dispose().catch(() => {});
+      },
+    });
+    pools.set(key, pool);
+  }
+  return pool;
 }
 
 /**
  * Runs one script body and returns its stdout. `label` names the operation and object for error
- * messages, e.g. `create cluster 'HV-Cluster'`.
+ * messages, e.g. `create cluster 'HV-Cluster'`. When `signal` aborts (the operation's deadline),
+ * only this operation's shell is closed.
  */
 export async function runScript(
   c: Connection,
@@ -70,33 +86,36 @@ export async function runScript(
   label: string,
   signal?: AbortSignal,
 ): Promise<string> {
-  const key = connectionKey(c);
-  let s = sessions.get(key);
-  if (!s) {
-    s = open(c);
-    sessions.set(key, s);
-  }
-  const session = s;
-  const onAbort = () => drop(key, session);
+  const pool = poolFor(c);
+  const session = await pool.acquire(signal);
+  let healthy = true;
+  const onAbort = () => {
+    healthy = false;
+    pool.discard(session);
+  };
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    await session.ready.catch((err: unknown) => {
-      drop(key, session); // A session that failed to open is never reused.
+    try {
+      await session.ready;
+    } catch (err) {
+      healthy = false; // A session that failed to open is never reused.
       throw err;
-    });
+    }
     return await invoke(session.shell, wrap(body, session.remote ? SESSION_VARIABLE : undefined), label);
   } catch (err) {
-    if (err instanceof RetryableError) drop(key, session);
+    if (err instanceof RetryableError) healthy = false;
     throw err;
   } finally {
     signal?.removeEventListener("abort", onAbort);
+    if (healthy && !signal?.aborted) pool.release(session);
+    else pool.discard(session);
   }
 }
 
 /** Closes every shell (tests; the provider process ends with the engine). */
 export async function closeSessions(): Promise<void> {
-  const all = [...sessions.values()];
-  sessions.clear();
+  const all = [...pools.values()].flatMap((p) => p.closeAll());
+  pools.clear();
   await Promise.all(all.map((s) => s.shell.dispose().catch(() => {})));
 }
 

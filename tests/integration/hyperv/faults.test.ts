@@ -38,6 +38,23 @@ describe("shell faults", () => {
     assert.equal(await ps.query("echo after a hang", echo, z.string(), 10_000), "ok");
   });
 
+  it("keeps other operations running while one operation's shell hangs", async () => {
+    sim.edit((w) => {
+      w.faults = { hang: 1 };
+    });
+    const hung = psFor(testContext()).query("echo that hangs first", echo, z.string(), 10_000);
+    while (sim.world().faults?.hang) await new Promise((r) => setTimeout(r, 10)); // the hang has struck
+    // Without a retry: this must succeed on its own shell, not queue behind the hung one.
+    const once = testContext();
+    const other = psFor({
+      ...once,
+      call: (label, fn) =>
+        once.call(label, fn, { timeoutMs: 60_000, retry: { attempts: 1, initialDelayMs: 1, maxDelayMs: 1 } }),
+    });
+    assert.equal(await other.query("echo alongside", echo, z.string()), "ok");
+    assert.equal(await hung, "ok");
+  });
+
   it("gives up after the retry budget with the attempts counted", async () => {
     const ps = psFor(testContext());
     sim.edit((w) => {
