@@ -4,9 +4,9 @@
 import type { ChildProcess } from "node:child_process";
 import { PowerShell } from "node-powershell";
 import type { z } from "zod";
-import { RetryableError } from "../core/errors";
+import { RetryableError, TerminalError } from "../core/errors";
 import type { OpContext } from "../core/resource";
-import { type Connection, connectionFrom, connectionKey } from "./connection";
+import { CONFIG_KEYS, type Connection, connectionFrom, connectionKey } from "./connection";
 import { Pool } from "./pool";
 import { toError } from "./ps/errors";
 import { parseOutput } from "./ps/parse";
@@ -20,6 +20,10 @@ interface Session {
 }
 
 const pools = new Map<string, Pool<Session>>();
+
+function executable(shell: PowerShell): string {
+  return String((shell as unknown as { executable?: unknown }).executable ?? "pwsh");
+}
 
 /** The shell's pipes keep Node alive; hold them only while a command runs. */
 function setRef(shell: PowerShell, on: boolean): void {
@@ -49,6 +53,12 @@ async function invoke(shell: PowerShell, command: string, label: string): Promis
   } catch (err) {
     const e = err as { name?: string; message?: string };
     if (e.name === "InvocationError") throw toError(label, e.message ?? "");
+    if (/ENOENT/.test(e.message ?? "")) {
+      throw new TerminalError(
+        `${label}: the PowerShell executable was not found (${executable(shell)}); install PowerShell 7 (pwsh) ` +
+          `or Windows PowerShell, or set ${CONFIG_KEYS.shell}`,
+      );
+    }
     // The shell itself failed (did not start, exited): transient, a new shell may work.
     throw new RetryableError(`${label}: PowerShell process failed: ${e.message ?? String(err)}`, err);
   } finally {

@@ -68,4 +68,19 @@ describe("shell faults", () => {
       w.faults = {};
     });
   });
+
+  it("says plainly when there is no PowerShell to run", async () => {
+    await closeSessions();
+    const saved = process.env.NODE_POWERSHELL;
+    process.env.NODE_POWERSHELL = "/nonexistent/pwsh";
+    try {
+      await assert.rejects(
+        psFor(testContext()).query("echo", echo, z.string()),
+        /^TerminalError: opening the PowerShell session: the PowerShell executable was not found \(\/nonexistent\/pwsh\); install PowerShell 7/,
+      );
+    } finally {
+      process.env.NODE_POWERSHELL = saved;
+      await closeSessions();
+    }
+  });
 });
