@@ -49,7 +49,10 @@ export async function startEtcd(): Promise<TestEtcd> {
   );
   fs.closeSync(log);
   const etcd = new Etcd3({ hosts: `http://${endpoint}` });
+  let stopped = false;
   const stop = async () => {
+    if (stopped) return;
+    stopped = true;
     etcd.close();
     if (child.exitCode === null) {
       child.kill("SIGTERM");

@@ -210,4 +210,20 @@ describe("KVM resources write the runtime's spec (real engine, real etcd)", () =
     assert.equal(await etcd.client.get("/vmha/spec-test/spec").string(), null);
     assert.equal(await etcd.client.get("/vmha/spec-test/secrets/fence/h1").string(), null);
   });
+
+  it("an unreachable etcd fails with the attempts it made and leaves nothing in the state", async () => {
+    await etcd.stop();
+    vms = [];
+    const o = await up(s);
+    assert.ok(o.error, "up must fail without etcd");
+    assert.match(
+      o.diagnostics.join("\n"),
+      /cluster spec-test: write spec: after 4 attempts: cluster spec-test: etcd unreachable/,
+    );
+    const st = await s.stack.exportStack();
+    const kvmResources = (st.deployment.resources ?? []).filter((r: { type: string }) =>
+      r.type.includes("vmha-kvm"),
+    );
+    assert.deepEqual(kvmResources, [], "a resource whose create failed must not be in the state");
+  });
 });
