@@ -118,7 +118,7 @@ export const eventArb: fc.Arbitrary<SimEvent> = fc.oneof(
 );
 
 /** Events that undo every fault, then time to settle. */
-export function healing(settleMs = 30_000): SimEvent[] {
+export function healing(settleMs = 12_000): SimEvent[] {
   const out: SimEvent[] = [{ kind: "store", down: false }];
   for (const h of FUZZ_HOSTS) {
     out.push(
