@@ -1,6 +1,7 @@
 "use strict";
 // Builds govmomi's vCenter simulator (vcsim) and vmha's dasConfig-keeping variant (dassim, see
 // tools/vcsim/dassim) from the Go module proxy, once, into .cache/vcsim/<govmomi version>/.
+const crypto = require("node:crypto");
 const path = require("node:path");
 const fs = require("node:fs");
 const { run, heartbeat, exists, log } = require("./util");
@@ -30,7 +31,7 @@ function dassimStamp(root) {
     .filter((f) => f.endsWith(".go"))
     .sort()
     .map((f) => `${f}:${fs.statSync(path.join(dir, f)).size}:${fs.readFileSync(path.join(dir, f), "utf8")}`);
-  return require("node:crypto").createHash("sha256").update(parts.join("\n")).digest("hex");
+  return crypto.createHash("sha256").update(parts.join("\n")).digest("hex");
 }
 
 const vcsimStep = {
@@ -39,7 +40,8 @@ const vcsimStep = {
     const dir = vcsimDir(root);
     const stamp = path.join(dir, ".dassim-src");
     const missing = BINARIES.filter(([b]) => !exists(path.join(dir, b)));
-    if (missing.length === 0 && exists(stamp) && fs.readFileSync(stamp, "utf8") === dassimStamp(root)) return "";
+    if (missing.length === 0 && exists(stamp) && fs.readFileSync(stamp, "utf8") === dassimStamp(root))
+      return "";
     return `building vcsim and dassim (govmomi ${govmomiVersion(root)}) from Go modules into ${path.relative(root, dir)} (first time ~1-2 min)`;
   },
   async run(root) {
