@@ -6,6 +6,7 @@
 //      store saw it + selfFenceDeadlineMs);
 //   4. admission control never violated when a resource is admitted (recomputed here
 //      independently of core/admission.ts);
+//   5. exactly one decides: never two agents acting as primary with the store reachable;
 // and the liveness check `settled()` used at the end of a fuzz run.
 import type { ManagerState } from "../core/model";
 import type { SimWorld } from "./world";
@@ -76,6 +77,11 @@ export class Invariants {
       const on = w.runners(r);
       if (on.length > 1) this.fail(`${r} runs on ${on.join(" and ")}`);
     }
+    // exactly one decides: at most one live agent that reaches the store acted as primary
+    const deciders = [...w.hosts.values()].filter(
+      (h) => h.power && !h.agentHung && w.reachable(h) && h.runtime.local.primary,
+    );
+    if (deciders.length > 1) this.fail(`${deciders.map((h) => h.name).join(" and ")} both act as primary`);
   }
 
   afterCommit(before: ManagerState | undefined, after: ManagerState): void {
