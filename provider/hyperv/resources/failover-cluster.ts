@@ -87,12 +87,18 @@ async function clusterId(ps: Ps, name: string): Promise<string> {
   return r.cluster.Id;
 }
 
+const short = (n: string) => n.split(".")[0]!.toLowerCase();
+
 async function checkAdmission(i: FailoverClusterInputs, ctx: OpContext): Promise<CheckFailure[]> {
   if (i.failuresToTolerate === undefined) return [];
   const ps = psFor(ctx);
   let data: Awaited<ReturnType<typeof ps.query<typeof admissionResult>>>;
   try {
-    data = await ps.query(`read memory of cluster '${i.name}'`, admissionQuery(i.name), admissionResult);
+    data = await ps.query(
+      `read memory of cluster '${i.name}'`,
+      admissionQuery(i.name, undefined, i.nodes),
+      admissionResult,
+    );
   } catch (err) {
     if (err instanceof PowerShellError && err.notFound) return []; // Not created yet: nothing runs on it.
     throw err;
@@ -103,7 +109,14 @@ async function checkAdmission(i: FailoverClusterInputs, ctx: OpContext): Promise
     hosts: data.hosts.map((h) => ({ name: h.ComputerName, bytes: h.MemoryCapacity })),
     vms: data.vms.map((v) => ({ name: v.Name, bytes: v.MemoryStartup })),
   });
-  return a.ok ? [] : [{ property: "failuresToTolerate", reason: a.reason }];
+  return a.ok
+    ? []
+    : [
+        {
+          property: a.reason.includes("node(s); it cannot") ? "nodes" : "failuresToTolerate",
+          reason: a.reason,
+        },
+      ];
 }
 
 export const definition = defineResource({
@@ -158,7 +171,6 @@ export const definition = defineResource({
   },
   async update(id, olds, news, ctx) {
     const ps = psFor(ctx);
-    const short = (n: string) => n.split(".")[0]!.toLowerCase();
     const added = news.nodes.filter((n) => !olds.inputs.nodes.some((o) => short(o) === short(n)));
     const removed = olds.inputs.nodes.filter((o) => !news.nodes.some((n) => short(n) === short(o)));
     let installed: string[] = [];

@@ -15,12 +15,17 @@ import {
   select,
 } from "../ps/script";
 
-export function admissionQuery(cluster: string, candidateVm?: string): Raw {
+/**
+ * `hostNodes`: the nodes whose memory counts (a cluster's desired membership, which may differ from
+ * the live one); by default the cluster's current nodes.
+ */
+export function admissionQuery(cluster: string, candidateVm?: string, hostNodes?: readonly string[]): Raw {
   const nodes = paren(pipe(cmd("Get-ClusterNode", { Cluster: cluster }), raw("ForEach-Object { $_.Name }")));
+  const hosts = hostNodes
+    ? cmd("Get-VMHost", { ComputerName: [...hostNodes] })
+    : raw(`Get-VMHost -ComputerName @${nodes.text}`);
   const entries: Record<string, Raw> = {
-    hosts: array(
-      pipe(raw(`Get-VMHost -ComputerName @${nodes.text}`), select("ComputerName", "MemoryCapacity")),
-    ),
+    hosts: array(pipe(hosts, select("ComputerName", "MemoryCapacity"))),
     vms: array(
       pipe(
         cmd("Get-ClusterGroup", { Cluster: cluster }),

@@ -14,7 +14,7 @@ describe("adopting existing objects", () => {
   let sim: Sim;
   const ctx = testContext();
   before(async () => {
-    sim = newSim({ featureInstalled: true, vms: { APP: 4 } });
+    sim = newSim({ featureInstalled: true, memoryGb: 4, vms: { APP: 6 } });
     sim.activate();
     const admin = await adminShell(sim);
     try {
@@ -56,6 +56,22 @@ describe("adopting existing objects", () => {
     );
     assert.equal(r.outputs.poolName, "Pool A");
     assert.equal(sim.world().clusters["LEGACY"]!.s2d?.pool.friendlyName, "Pool A");
+  });
+
+  it("refuses in check() to evict a node when the roles would no longer fit", async () => {
+    const keep = cluster.inputs.parse({
+      name: "LEGACY",
+      nodes: ["HV1", "HV2", "HV3"],
+      failuresToTolerate: 1,
+    });
+    assert.deepEqual(await cluster.validate!(keep, ctx), []);
+    const evict = cluster.inputs.parse({ name: "LEGACY", nodes: ["HV1", "HV2"], failuresToTolerate: 1 });
+    const failures = await cluster.validate!(evict, ctx);
+    assert.equal(failures.length, 1);
+    assert.match(
+      failures[0]!.reason,
+      /need 6144 MiB, but after 1 node failure\(s\) \(losing HV1 with 4096 MiB\) the remaining 1 node\(s\) offer 4096 MiB/,
+    );
   });
 
   it("refuses an existing role without adopt, and takes it over with adopt", async () => {
