@@ -38,9 +38,17 @@ describe("injection through node-powershell and the simulator", () => {
 
   it("creates a VM role whose VM name and class names are hostile, exactly as given", async () => {
     await cluster.create(
-      cluster.inputs.parse({ name: "C1", nodes: ["HV1", "HV2"], runValidation: false }),
+      cluster.inputs.parse({
+        name: "C1",
+        nodes: ["HV1", "HV2"],
+        runValidation: false,
+        ignoreNetworks: ["10.99.0.0/16"],
+        noStorage: true,
+      }),
       ctx,
     );
+    const c1 = sim.world().clusters["C1"]!;
+    assert.deepEqual([c1.ignoreNetworks, c1.noStorage, c1.disks], [["10.99.0.0/16"], true, {}]);
     const inputs = role.inputs.parse({
       cluster: "C1",
       vmName: WEIRD,
