@@ -127,6 +127,27 @@ describe("hyperv resources against the WSFC simulator (direct calls)", () => {
     }
   });
 
+  it("evicts and re-adds a node, and changes the S2D cache in place", async () => {
+    const old = clusterInputs();
+    const prev = { clusterId: "", validationReport: "", validationWarnings: [], featureInstalledOn: [] };
+    const fewer = cluster.inputs.parse({ ...old, nodes: ["HV1", "HV2"] });
+    await cluster.update!("HV-Cluster", { inputs: old, outputs: prev }, fewer, ctx);
+    assert.deepEqual(Object.keys(sim.world().clusters["HV-Cluster"]!.nodes), ["HV1", "HV2"]);
+    const live = await cluster.read("HV-Cluster", { inputs: old, outputs: prev }, ctx);
+    assert.deepEqual(live?.inputs.nodes, ["HV1", "HV2"], "an evicted node is drift");
+    await cluster.update!("HV-Cluster", { inputs: fewer, outputs: prev }, old, ctx);
+    assert.deepEqual(Object.keys(sim.world().clusters["HV-Cluster"]!.nodes), ["HV1", "HV2", "HV3"]);
+    const si = s2d.inputs.parse({ cluster: "HV-Cluster" });
+    const so = { poolName: "S2D on HV-Cluster", poolSizeBytes: 0 };
+    await s2d.update!("HV-Cluster", { inputs: si, outputs: so }, { ...si, cacheState: "Disabled" }, ctx);
+    assert.equal(sim.world().clusters["HV-Cluster"]!.s2d?.cacheState, "Disabled");
+    assert.equal(
+      (await s2d.read("HV-Cluster", { inputs: si, outputs: so }, ctx))?.inputs.cacheState,
+      "Disabled",
+    );
+    await s2d.update!("HV-Cluster", { inputs: { ...si, cacheState: "Disabled" }, outputs: so }, si, ctx);
+  });
+
   it("switches to a disk witness and adds an available disk as a CSV", async () => {
     const old = clusterInputs();
     const news = cluster.inputs.parse({ ...old, quorum: { type: "disk", disk: "Cluster Disk 2" } });
