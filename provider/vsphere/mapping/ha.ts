@@ -106,8 +106,12 @@ export function haToDas(i: HaSettingsInputs, liveOptions: DasOption[] = []): Das
   };
 }
 
-function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], fallback: T): T {
-  return allowed.includes(v as T) ? (v as T) : fallback;
+/**
+ * An enum field read back: the API default when vCenter recorded nothing, else the live value as
+ * it is, even one vmha does not know, so that it shows up as drift instead of being hidden.
+ */
+function oneOf<T extends string>(v: string | undefined, _allowed: readonly T[], fallback: T): T {
+  return v === undefined || v === "" ? fallback : (v as T);
 }
 
 /** Reads HaSettings back from a live dasConfig; absent fields are the API's defaults. */

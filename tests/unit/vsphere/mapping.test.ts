@@ -239,3 +239,10 @@ describe("VmOverride mapping", () => {
     assert.deepEqual(s.vmToolsMonitoringSettings, { clusterSettings: true });
   });
 });
+
+describe("read-back of values vmha does not know", () => {
+  it("keeps them, so they show up as drift instead of reading as the default", () => {
+    const i = dasToHa(C, { defaultVmSettings: { isolationResponse: "someFutureResponse" } });
+    assert.equal(i.isolationResponse, "someFutureResponse");
+  });
+});
