@@ -18,8 +18,6 @@ export class ManagerContext {
   readonly leases: ReadonlySet<string>;
   readonly maintenance: ReadonlySet<string>;
   readonly inFlight: ReadonlySet<string>;
-  /** Resources to place away from a host this step (the one they just failed on). */
-  readonly avoid = new Map<string, string>();
   private readonly copiedHosts = new Set<string>();
   private eligible: string[] | undefined;
   /** Records were added or removed (set by the spec reconciliation). */

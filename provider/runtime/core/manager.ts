@@ -88,6 +88,7 @@ function reconcileSpec(ctx: ManagerContext): void {
     m.specKey = key;
     if (rec.state === "error") {
       m.relocations = 0;
+      delete m.failedOn;
       delete m.node;
       m.epoch = ctx.nextEpoch();
       ctx.resState(r, "stopped", "spec changed: error cleared");

@@ -46,6 +46,8 @@ export interface ResourceRecord {
   /** Assignment sequence number: bumps whenever node/target/state assignment changes. */
   epoch: number;
   relocations: number;
+  /** Hosts it failed on in this relocation cycle; placement avoids them while others can take it. */
+  failedOn?: string[];
   /** Host it ran on before a drain or failover, for failback. */
   home?: string;
   /** Admitted by admission control (protected). */

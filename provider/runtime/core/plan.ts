@@ -61,9 +61,11 @@ export function place(ctx: ManagerContext, pending: string[], index: PlacementIn
         continue;
       }
       const rec = ctx.state.resources[r]!;
-      const avoid = ctx.avoid.get(r);
-      const req = { resource: r, spec, avoid: avoid ? [avoid] : [], recovery: rec.state === "recovering" };
-      const choice = placer.choose(req, index);
+      const avoid = rec.failedOn ?? [];
+      const req = { resource: r, spec, avoid, recovery: rec.state === "recovering" };
+      let choice = placer.choose(req, index);
+      // hosts it failed on are a preference, not a ban: better there than nowhere
+      if ("refused" in choice && avoid.length) choice = placer.choose({ ...req, avoid: [] }, index);
       if ("host" in choice) {
         index.assign(r, choice.host);
         const m = ctx.res(r);

@@ -115,7 +115,9 @@ function stepRunning(
     if (rep?.running.includes(r)) ctx.resState(r, "started", `running on ${rec.node}`);
     else ctx.note(2, `starting ${r} on ${rec.node}`);
   } else if (rec.relocations > 0 && ctx.now - rec.since >= spec.monitoring.restartWindowMs) {
-    ctx.res(r).relocations = 0;
+    const m = ctx.res(r);
+    m.relocations = 0;
+    delete m.failedOn;
     ctx.log(`resource ${r}`, "relocation count reset: stable for the restart window");
   }
   return false;
@@ -197,7 +199,7 @@ function onFailure(
   m.home = rec.home ?? rec.node;
   delete m.node;
   ctx.resState(r, "recovering", `${what}; relocation ${m.relocations} of ${max}`);
-  if (rec.node) ctx.avoid.set(r, rec.node);
+  if (rec.node && !rec.failedOn?.includes(rec.node)) m.failedOn = [...(rec.failedOn ?? []), rec.node];
   return true;
 }
 
