@@ -30,7 +30,10 @@ function fakeEnv() {
     host: "h1",
     store: {
       keepalive: async () => check(),
-      campaign: async () => (check(), true),
+      campaign: async () => {
+        check();
+        return true;
+      },
       read: async (): Promise<StoreView> => {
         check();
         return {
