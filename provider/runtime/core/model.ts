@@ -48,6 +48,8 @@ export interface ResourceRecord {
   relocations: number;
   /** Hosts it failed on in this relocation cycle; placement avoids them while others can take it. */
   failedOn?: string[];
+  /** Target of its last failed move: the next drain prefers another host. */
+  failedTarget?: string;
   /** Host it ran on before a drain or failover, for failback. */
   home?: string;
   /** Admitted by admission control (protected). */

@@ -118,10 +118,10 @@ export function drain(
       const rec = ctx.state.resources[r]!;
       if (rec.state === "starting" || rec.state === "migrating" || rec.state === "relocating") left++;
       if (rec.state !== "started") continue;
-      const choice = placer.choose(
-        { resource: r, spec: ctx.spec.resources[r]!, avoid: [h], recovery: false },
-        index,
-      );
+      const req = { resource: r, spec: ctx.spec.resources[r]!, avoid: [h], recovery: false };
+      // after a failed move, prefer another target; retry the same one only if nothing else fits
+      let choice = placer.choose(rec.failedTarget ? { ...req, avoid: [h, rec.failedTarget] } : req, index);
+      if ("refused" in choice && rec.failedTarget) choice = placer.choose(req, index);
       if ("host" in choice) {
         ctx.res(r).home = h;
         move(ctx, index, r, choice.host, `draining ${h}`);

@@ -147,6 +147,7 @@ function stepMoving(ctx: ManagerContext, r: string, rec: ResourceRecord): void {
   if (failed) {
     const m = ctx.res(r);
     delete m.target;
+    if (rec.target) m.failedTarget = rec.target;
     m.epoch = ctx.nextEpoch();
     ctx.resState(r, "started", `${verb} to ${rec.target} failed (${failed.reason}): stays on ${rec.node}`);
     return;
@@ -173,6 +174,7 @@ function arrive(
 ) {
   const m = ctx.res(r);
   m.node = rec.target;
+  delete m.failedTarget;
   delete m.target;
   if (m.home === m.node) delete m.home;
   m.epoch = ctx.nextEpoch();
