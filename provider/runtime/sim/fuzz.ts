@@ -132,6 +132,10 @@ export function healing(settleMs = 12_000): SimEvent[] {
   }
   for (const r of FUZZ_RESOURCES)
     out.push({ kind: "vm", resource: r, what: "recover" }, { kind: "vm", resource: r, what: "start-works" });
+  // hosts whose lease had already expired are still fenced (powered off) after the network
+  // heals: power everything on once more when that is over, then let the cluster settle
+  out.push({ kind: "advance", ms: 3000 });
+  for (const h of FUZZ_HOSTS) out.push({ kind: "power", host: h, on: true });
   out.push({ kind: "advance", ms: settleMs });
   return out;
 }
