@@ -171,8 +171,13 @@ export const definition = defineResource({
   },
   async update(id, olds, news, ctx) {
     const ps = psFor(ctx);
-    const added = news.nodes.filter((n) => !olds.inputs.nodes.some((o) => short(o) === short(n)));
-    const removed = olds.inputs.nodes.filter((o) => !news.nodes.some((n) => short(n) === short(o)));
+    // Compare with the live membership, not the stored one: the state may predate a change made
+    // outside Pulumi (up without --refresh).
+    const live = (await ps.query(`read cluster '${id}'`, s.readCluster(id), s.clusterResult)).nodes.map(
+      (n) => n.Name,
+    );
+    const added = news.nodes.filter((n) => !live.some((o) => short(o) === short(n)));
+    const removed = live.filter((o) => !news.nodes.some((n) => short(n) === short(o)));
     let installed: string[] = [];
     if (added.length) {
       installed = await ensureFeature(ps, id, added, news.installFeature);

@@ -65,15 +65,18 @@ export const definition = defineResource({
     if (current.inputs.poolFriendlyName !== undefined) inputs.poolFriendlyName = out.poolName;
     return { inputs, outputs: out };
   },
-  async update(id, olds, news, ctx) {
+  async update(id, _olds, news, ctx) {
     const ps = psFor(ctx);
-    if (news.cacheState !== olds.inputs.cacheState) {
+    // Compared with the live settings (the stored ones may predate a change made outside Pulumi).
+    const before = await readLive(ps, id);
+    if (!before) throw new TerminalError(`cluster '${id}': Storage Spaces Direct is no longer enabled`);
+    if (news.cacheState !== before.s2d.CacheState) {
       await ps.exec(
         `set the S2D cache of cluster '${id}' to ${news.cacheState}`,
         s.setCacheState(id, news.cacheState),
       );
     }
-    const poolName = olds.outputs.poolName;
+    const poolName = poolOf(before, id).poolName;
     if (news.poolFriendlyName && news.poolFriendlyName !== poolName) {
       await ps.exec(
         `rename pool '${poolName}' of cluster '${id}'`,

@@ -163,12 +163,10 @@ export const definition = defineResource({
     if (g.OwnerNode && g.State) ctx.progress(`role '${id}' is ${g.State} on ${g.OwnerNode}`);
     return { inputs, outputs: { groupName: g.Name, vmId: d.vmId } };
   },
-  async update(_id, olds, news, ctx) {
+  async update(_id, _olds, news, ctx) {
     const ps = psFor(ctx);
-    return apply(ps, news, {
-      services: olds.inputs.monitoredServices ?? [],
-      events: olds.inputs.monitoredEvents ?? [],
-    });
+    // Monitored items as they are live (the stored list may predate a change made outside Pulumi).
+    return apply(ps, news, await details(ps, news));
   },
   async delete(id, state, ctx) {
     const ps = psFor(ctx);

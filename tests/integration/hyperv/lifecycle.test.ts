@@ -14,6 +14,7 @@ import { testContext } from "./context";
 describe("hyperv resources against the WSFC simulator (direct calls)", () => {
   let sim: Sim;
   const progress: string[] = [];
+  let sqlInputs: ReturnType<typeof role.inputs.parse>;
   const ctx = testContext({}, progress);
   before(() => {
     sim = newSim({ vms: { VM1: 4, "SQL 'prod'": 8 } });
@@ -62,7 +63,7 @@ describe("hyperv resources against the WSFC simulator (direct calls)", () => {
       path: "C:\\ClusterStorage\\Volume1",
       sizeBytes: 1024 * 2 ** 30,
     });
-    const inputs = role.inputs.parse({
+    const inputs = (sqlInputs = role.inputs.parse({
       cluster: "HV-Cluster",
       vmName: "SQL 'prod'",
       priority: "High",
@@ -74,7 +75,7 @@ describe("hyperv resources against the WSFC simulator (direct calls)", () => {
       monitoredServices: ["MSSQLSERVER"],
       monitoredEvents: [{ log: "System", source: "Service Control Manager", eventId: 7031 }],
       failuresToTolerate: 1,
-    });
+    }));
     const r = await role.create(inputs, ctx);
     assert.equal(r.outputs.groupName, "SQL 'prod'");
     const g = sim.world().clusters["HV-Cluster"]!.groups["SQL 'prod'"]!;
@@ -178,6 +179,26 @@ describe("hyperv resources against the WSFC simulator (direct calls)", () => {
       "removing the CSV returns the disk to Available Storage",
     );
     await cluster.update!("HV-Cluster", { inputs: news, outputs: prev }, old, ctx);
+  });
+
+  it("updates against the live state, not a stale stored one (up without --refresh)", async () => {
+    const admin = await adminShell(sim);
+    try {
+      await admin.run(
+        "$null = Remove-ClusterVMMonitoredItem -Cluster 'HV-Cluster' -VirtualMachine 'SQL ''prod''' -Service 'MSSQLSERVER'",
+      );
+    } finally {
+      await admin.close();
+    }
+    // The stored inputs still claim MSSQLSERVER is monitored; the update must add it back.
+    await role.update!(
+      "SQL 'prod'",
+      { inputs: sqlInputs, outputs: { groupName: "", vmId: "" } },
+      sqlInputs,
+      ctx,
+    );
+    const g = sim.world().clusters["HV-Cluster"]!.groups["SQL 'prod'"]!;
+    assert.ok(g.monitored.some((m) => m.type === "Service" && m.name === "MSSQLSERVER"));
   });
 
   it("adds the CAU role with its schedule and reads it back (5.1 dates and day flags)", async () => {
