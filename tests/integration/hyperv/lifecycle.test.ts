@@ -63,7 +63,7 @@ describe("hyperv resources against the WSFC simulator (direct calls)", () => {
       path: "C:\\ClusterStorage\\Volume1",
       sizeBytes: 1024 * 2 ** 30,
     });
-    const inputs = (sqlInputs = role.inputs.parse({
+    const inputs = role.inputs.parse({
       cluster: "HV-Cluster",
       vmName: "SQL 'prod'",
       priority: "High",
@@ -75,7 +75,8 @@ describe("hyperv resources against the WSFC simulator (direct calls)", () => {
       monitoredServices: ["MSSQLSERVER"],
       monitoredEvents: [{ log: "System", source: "Service Control Manager", eventId: 7031 }],
       failuresToTolerate: 1,
-    }));
+    });
+    sqlInputs = inputs;
     const r = await role.create(inputs, ctx);
     assert.equal(r.outputs.groupName, "SQL 'prod'");
     const g = sim.world().clusters["HV-Cluster"]!.groups["SQL 'prod'"]!;
