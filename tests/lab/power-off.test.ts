@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import { runFence } from "../../provider/runtime/fence/runner";
 import { type LabFixture, startLab, stopLab } from "./lib/fixture";
 import { powerOnHost } from "./lib/lab";
-import { FENCE_AGENT, LAB_FENCE_PARAMS } from "./lib/spec";
+import { FENCE_AGENT_PATH, LAB_FENCE_PARAMS } from "./lib/spec";
 import { events, firstEvent, waitFor } from "./lib/wait";
 
 let fx: LabFixture | undefined;
@@ -45,7 +45,7 @@ test("power off a host: its VMs run elsewhere after fence confirmation, never tw
       assert.notEqual(f.obs.where(v)[0], victim);
     }
     const st = await runFence(
-      { name: "lab", agent: FENCE_AGENT, params: { ...LAB_FENCE_PARAMS }, timeoutMs: 5000 },
+      { name: "lab", agent: FENCE_AGENT_PATH, params: { ...LAB_FENCE_PARAMS }, timeoutMs: 5000 },
       "status",
       victim,
     );

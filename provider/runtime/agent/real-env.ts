@@ -99,6 +99,8 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
   });
   const driver = new HostResources(libvirt, domains, {
     host: cfg.host,
+    cluster: cfg.cluster,
+    log: (subject, message) => logger.log({ level: "info", host: cfg.host, subject, message }),
     gracefulStopMs: cfg.gracefulStopMs,
     ocfTimeoutMs: cfg.ocfTimeoutMs,
     peer: (h) => {

@@ -24,6 +24,22 @@ export interface HostResourcesOptions {
    * deadline; undefined while the lease is valid. A graceful stop never outlasts it.
    */
   isolationBudgetMs?: () => number | undefined;
+  /** Cluster name, written into the metadata of the domains this runtime starts. */
+  cluster: string;
+  log?: (subject: string, message: string) => void;
+}
+
+/** XML namespace of the marker vmha puts into the metadata of the domains it starts. */
+export const MARKER_NS = "https://vmha.dev/xmlns/libvirt/1";
+
+/** Adds `<vmha:resource cluster=… name=…/>` to the domain's <metadata> (created if absent). */
+export function withMarker(xml: string, ns: string, cluster: string, name: string): string {
+  if (xml.includes(ns)) return xml;
+  const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
+  const tag = `<vmha:resource xmlns:vmha="${ns}" cluster="${esc(cluster)}" name="${esc(name)}"/>`;
+  if (/<metadata\s*\/>/.test(xml)) return xml.replace(/<metadata\s*\/>/, `<metadata>${tag}</metadata>`);
+  if (/<metadata>/.test(xml)) return xml.replace(/<metadata>/, `<metadata>${tag}`);
+  return xml.replace(/<\/domain>\s*$/, `  <metadata>${tag}</metadata>\n</domain>\n`);
 }
 
 /** Time kept back from the self-fence budget for `virsh destroy` after the graceful attempt. */
@@ -41,6 +57,11 @@ const TERMINAL_OCF = new Set<number>([
 
 export class HostResources implements ResourceDriver {
   private readonly ocfRunning = new Set<string>();
+  /** Last known definition of each OCF resource run here (to stop one removed from the spec). */
+  private readonly ocfKnown = new Map<string, OcfResource>();
+  /** Active domains not in the spec: whether they carry this cluster's vmha marker. */
+  private readonly markerChecked = new Map<string, boolean>();
+  private readonly orphansStopping = new Set<string>();
   private readonly probed = new Set<string>();
   private readonly lastPingOk = new Map<string, number>();
   private readonly startedAt = new Map<string, number>();
@@ -87,6 +108,7 @@ export class HostResources implements ResourceDriver {
         `host ${this.opts.host}`,
         `libvirt not answering: ${this.watch.lastError ?? "?"}`,
       );
+    this.stopOrphans(spec);
     const out: string[] = [];
     for (const [name, s] of Object.entries(spec)) {
       let b: Backend;
@@ -105,10 +127,52 @@ export class HostResources implements ResourceDriver {
     return out.sort();
   }
 
+  /**
+   * A resource removed from the spec (a Pulumi destroy, a rename) is stopped where it runs: VMs
+   * this runtime started carry a marker in their XML metadata; OCF resources are remembered.
+   * Domains without the marker (not ours) are never touched. Runs in the background.
+   */
+  private stopOrphans(spec: Readonly<Record<string, ResourceSpec>>): void {
+    for (const name of this.watch.active()) {
+      if (spec[name] || this.orphansStopping.has(name)) continue;
+      this.orphansStopping.add(name);
+      void (async () => {
+        try {
+          let ours = this.markerChecked.get(name);
+          if (ours === undefined) {
+            ours = await this.libvirt.hasMarker(name, MARKER_NS, this.opts.cluster);
+            this.markerChecked.set(name, ours);
+          }
+          if (!ours) return;
+          this.opts.log?.(`resource ${name}`, `no longer in the spec: stopping it on ${this.opts.host}`);
+          await this.libvirt.stop(name, this.opts.gracefulStopMs);
+          await this.watch.refresh();
+          this.markerChecked.delete(name);
+        } catch (err) {
+          this.opts.log?.(`resource ${name}`, `stopping it (no longer in the spec) failed: ${msg(err)}`);
+        } finally {
+          this.orphansStopping.delete(name);
+        }
+      })();
+    }
+    for (const name of [...this.ocfRunning]) {
+      const res = this.ocfKnown.get(name);
+      if (spec[name] || !res || this.orphansStopping.has(name)) continue;
+      this.orphansStopping.add(name);
+      void runOcf(res, "stop", this.opts.ocfTimeoutMs)
+        .then((r) => {
+          if (r.code === OCF.SUCCESS || r.code === OCF.NOT_RUNNING) this.ocfRunning.delete(name);
+          this.opts.log?.(`resource ${name}`, `no longer in the spec: ${res.agent} stop: ${r.codeName}`);
+        })
+        .finally(() => this.orphansStopping.delete(name));
+    }
+  }
+
   /** First look at an OCF resource (adoption after an agent restart). */
   private async probe(res: OcfResource): Promise<void> {
     const r = await runOcf(res, "monitor", this.opts.ocfTimeoutMs);
     this.probed.add(res.name);
+    this.ocfKnown.set(res.name, res);
     if (r.code === OCF.SUCCESS) this.ocfRunning.add(res.name);
   }
 
@@ -117,7 +181,8 @@ export class HostResources implements ResourceDriver {
       const b = this.backend(name, spec);
       if (b.type === "libvirt") {
         try {
-          await this.libvirt.start(name, b.xml(), this.watch.fresh ? this.watch.state(name) : undefined);
+          const xml = withMarker(b.xml(), MARKER_NS, this.opts.cluster, name);
+          await this.libvirt.start(name, xml, this.watch.fresh ? this.watch.state(name) : undefined);
         } catch (err) {
           if (err instanceof TerminalError) throw err;
           throw new RetryableError(`resource ${name}`, `start on ${this.opts.host}: ${msg(err)}`);
@@ -129,6 +194,7 @@ export class HostResources implements ResourceDriver {
         this.probed.add(name);
         if (r.code !== OCF.SUCCESS)
           throw ocfError(name, this.opts.host, r.action, r.codeName, r.output, r.code);
+        this.ocfKnown.set(name, b.res);
         this.ocfRunning.add(name);
       }
       this.startedAt.set(name, Date.now());

@@ -135,6 +135,13 @@ export class LibvirtDriver {
     }
   }
 
+  /** True when the domain's metadata holds `<…:resource cluster="<cluster>">` in namespace `ns`. */
+  async hasMarker(name: string, ns: string, cluster: string): Promise<boolean> {
+    const r = await this.virsh.tryRun(["metadata", name, ns]);
+    if (r.code !== 0) return false;
+    return r.stdout.includes(`cluster="${cluster}"`);
+  }
+
   /** QEMU guest agent ping; false when the guest has no agent channel or it does not answer. */
   async guestPing(name: string, timeoutS = 1): Promise<boolean> {
     const r = await this.virsh.tryRun([

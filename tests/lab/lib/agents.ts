@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { etcdEndpoints, hostDir, hostIp, METRICS_PORT, NODE, ROOT } from "./config";
 import { hostExecArgs } from "./host";
 import { alive, killPids, sleepMs, trySh } from "./sh";
+import { LAB_BIN } from "./spec";
 import type { LabState } from "./state";
 
 export const AGENT_JS = path.join(ROOT, "dist", "provider", "runtime", "cli", "vmha-agent.js");
@@ -45,7 +46,12 @@ export function startAgent(h: string, s: LabState): number {
   const child = spawn("nsenter", hostExecArgs(h, agentArgs(h, s)), {
     detached: true,
     stdio: ["ignore", log, log],
-    env: { ...process.env, ...s.agentEnv },
+    // The lab's fence agent is found by name, as fence_ipmilan would be in /usr/sbin.
+    env: {
+      ...process.env,
+      PATH: `${LAB_BIN}:${process.env["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"}`,
+      ...s.agentEnv,
+    },
   });
   child.unref();
   fs.closeSync(log);

@@ -33,7 +33,7 @@ import {
   unblackhole,
 } from "./net";
 import { alive, killPids, sleepMs, trySh } from "./sh";
-import { type LabSpecOptions, labSpec } from "./spec";
+import { FENCE_AGENT, FENCE_AGENT_PATH, type LabSpecOptions, labSpec } from "./spec";
 import { type LabState, readState, writeState } from "./state";
 
 export interface UpOptions {
@@ -87,6 +87,28 @@ function stopBmc(): void {
   fs.rmSync(BMC_PID_FILE, { force: true });
 }
 
+/** Like any fence-agents program, the lab's is installed on the PATH (/usr/local/sbin). */
+const FENCE_LINK = path.join("/usr/local/sbin", FENCE_AGENT);
+
+function installFenceAgent(): void {
+  try {
+    if (fs.readlinkSync(FENCE_LINK) === FENCE_AGENT_PATH) return;
+    fs.rmSync(FENCE_LINK, { force: true });
+  } catch {
+    /* absent */
+  }
+  fs.mkdirSync(path.dirname(FENCE_LINK), { recursive: true });
+  fs.symlinkSync(FENCE_AGENT_PATH, FENCE_LINK);
+}
+
+function removeFenceAgent(): void {
+  try {
+    if (fs.readlinkSync(FENCE_LINK) === FENCE_AGENT_PATH) fs.rmSync(FENCE_LINK, { force: true });
+  } catch {
+    /* absent */
+  }
+}
+
 export function etcdClient(s: LabState): Etcd3 {
   return new Etcd3({ hosts: etcdEndpoints(s.etcd), dialTimeout: 1000 });
 }
@@ -125,6 +147,7 @@ export async function up(o: UpOptions = {}): Promise<{ state: LabState; timings:
   const t0 = Date.now();
   down();
   ensureQemuUser();
+  installFenceAgent();
   fs.rmSync(path.join(RUN_DIR, "hosts"), { recursive: true, force: true });
   fs.mkdirSync(RUN_DIR, { recursive: true });
   const kvm = kvmUsable();
@@ -196,6 +219,7 @@ export function down(): void {
     .map(Number)
     .filter((p) => p > 0 && p !== process.pid);
   killPids(strays);
+  removeFenceAgent();
 }
 
 export function kill(h: string): void {

@@ -6,7 +6,12 @@ import { BMC_PORT, hostIp, MGMT_IP, ROOT } from "./config";
 import { labDomainXml } from "./domain";
 import type { LabState } from "./state";
 
-export const FENCE_AGENT = path.join(ROOT, "tests", "lab", "bin", "fence_vmha_lab");
+/** Folder of the lab's fence agent; lab agents have it on their PATH. */
+export const LAB_BIN = path.join(ROOT, "tests", "lab", "bin");
+/** The lab fence device's program, by name as for any fence-agents program (on the agents' PATH). */
+export const FENCE_AGENT = "fence_vmha_lab";
+/** The same program by absolute path, for callers outside the lab agents. */
+export const FENCE_AGENT_PATH = path.join(LAB_BIN, FENCE_AGENT);
 /** fence-agents style options of the lab device: the BMC's address on the management network. */
 export const LAB_FENCE_PARAMS: Readonly<Record<string, string>> = {
   ipaddr: MGMT_IP,
