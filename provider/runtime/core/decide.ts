@@ -3,6 +3,10 @@
 //     in this iteration (a primary that lost the store steps down and decides nothing), on tick
 //     and on fence results;
 //   - the local resource manager runs on every host, primary or not.
+// Level-triggered: lease grants/expiries, spec changes and store reachability are read from
+// the snapshot on every tick (a missed watch event can never mean a missed decision); events
+// carry what only the driver knows: results of operations it ran (fence, start, stop,
+// migrate, monitor), a lost commit, or that the store did not answer.
 // No IO, no clock, no randomness: the same inputs give the same outputs (see
 // tests/unit/runtime/purity.test.ts, which enforces the imports).
 import type { Note } from "./context";
