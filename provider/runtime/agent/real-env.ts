@@ -59,6 +59,11 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
     callTimeoutMs: cfg.storeTimeoutMs,
     leaseTtlS: cfg.leaseTtlS,
     watchCache: cfg.watchCache,
+    // Wake the loop from the copy's own watch, after the event is applied: a separate watch
+    // could wake it before the copy has the change, and the iteration would see nothing new.
+    onChange: (key) => {
+      if (WAKE_PREFIXES.some((p) => key.startsWith(p))) clock.wake();
+    },
     presence: { pid: process.pid, startedAt: new Date().toISOString() },
     ...(resumeLeaseId ? { resumeLeaseId } : {}),
     ...(cfg.etcdCaFile
@@ -205,7 +210,7 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
     async start() {
       await domains.start();
       try {
-        watchers = await store.watch(WAKE_PREFIXES, () => clock.wake());
+        if (!cfg.watchCache) watchers = await store.watch(WAKE_PREFIXES, () => clock.wake());
       } catch (err) {
         // The loop works without the watch (it polls every keepalive interval); retry later.
         logger.log({

@@ -27,6 +27,8 @@ export interface EtcdStoreOptions extends StoreOptions {
    */
   watchCache?: boolean;
   fullReadEveryMs?: number;
+  /** With watchCache: called with each key a watch event changed, after the copy has it. */
+  onChange?: (key: string) => void;
   /** Longest interval between two puts of an unchanged report. Default 1000 ms. */
   reportEveryMs?: number;
   /** Lease id of a previous run of this agent, taken over if it still lives. */
@@ -63,7 +65,7 @@ export class EtcdStore implements Store {
     this.ns = this.client.namespace(clusterPrefix(opts.cluster));
     this.timeoutMs = opts.callTimeoutMs ?? 500;
     this.lease = new HostLease(this.client, opts.leaseTtlS, this.timeoutMs);
-    this.cache = opts.watchCache ? new ViewCache(opts.fullReadEveryMs ?? 5000) : undefined;
+    this.cache = opts.watchCache ? new ViewCache(opts.fullReadEveryMs ?? 5000, opts.onChange) : undefined;
   }
 
   get host(): string {

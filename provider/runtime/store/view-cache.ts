@@ -23,7 +23,11 @@ export class ViewCache {
   private fullReadSinceConnect = false;
   watcher: Watcher | undefined;
 
-  constructor(private readonly fullReadEveryMs: number) {}
+  constructor(
+    private readonly fullReadEveryMs: number,
+    /** Called after a watch event was applied (so a wake-up sees the new state). */
+    private readonly onApplied?: (key: string) => void,
+  ) {}
 
   /** True when read() may be served from the copy. */
   fresh(now: number): boolean {
@@ -85,11 +89,13 @@ export class ViewCache {
       if (cur && cur.modRevision >= rev) return;
       this.kvs.set(key, fromKv(kv));
       this.revision = Math.max(this.revision, rev);
+      this.onApplied?.(key);
     });
     w.on("delete", (kv) => {
       const rev = Number(kv.mod_revision);
       if (rev <= this.fullReadRevision) return;
       this.applyDelete(kv.key.toString(), rev);
+      this.onApplied?.(kv.key.toString());
     });
   }
 }

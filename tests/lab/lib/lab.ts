@@ -32,7 +32,7 @@ import {
   listLabNamespaces,
   unblackhole,
 } from "./net";
-import { alive, killPids, sleepMs, trySh } from "./sh";
+import { alive, killPids, trySh } from "./sh";
 import { FENCE_AGENT, FENCE_AGENT_PATH, type LabSpecOptions, labSpec } from "./spec";
 import { type LabState, readState, writeState } from "./state";
 
