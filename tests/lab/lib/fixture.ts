@@ -38,9 +38,30 @@ export async function startLab(name: string, o: lab.UpOptions & { vms: number })
     obs,
     vms,
     async settle(timeoutMs = 60000, hosts = state.hosts) {
-      await waitFor(`${name}: every host online and every VM started once`, timeoutMs, async () =>
-        settled(await store.read(), hosts, vms),
-      );
+      try {
+        await waitFor(`${name}: every host online and every VM started once`, timeoutMs, async () =>
+          settled(await store.read(), hosts, vms),
+        );
+      } catch (err) {
+        // Say what the cluster looked like, and keep the agents' logs.
+        const v = await store.read().catch(() => undefined);
+        const summary = v
+          ? JSON.stringify({
+              primary: v.primary,
+              leases: v.leases,
+              hosts: Object.fromEntries(Object.entries(v.manager?.hosts ?? {}).map(([h, r]) => [h, r.state])),
+              resources: Object.fromEntries(
+                Object.entries(v.manager?.resources ?? {}).map(([r, m]) => [
+                  r,
+                  `${m.state}@${m.node ?? "-"}`,
+                ]),
+              ),
+              reports: Object.fromEntries(Object.entries(v.reports).map(([h, r]) => [h, r.running])),
+            })
+          : "store unreadable";
+        saveLogs(name, state, lines);
+        throw new Error(`${err instanceof Error ? err.message : String(err)}; cluster: ${summary}`);
+      }
     },
     kill(h) {
       const t0 = Date.now();
@@ -56,22 +77,22 @@ export async function startLab(name: string, o: lab.UpOptions & { vms: number })
   return fx;
 }
 
+function saveLogs(name: string, state: LabState, lines: readonly string[]): void {
+  const dir = path.join(RUN_DIR, "logs", name);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const h of state.hosts) {
+    const f = path.join(RUN_DIR, "hosts", h, "agent.log");
+    if (fs.existsSync(f)) fs.copyFileSync(f, path.join(dir, `${h}-agent.log`));
+  }
+  fs.writeFileSync(path.join(dir, "test.log"), lines.join("\n"));
+}
+
 export function stopLab(fx: LabFixture | undefined, failed: boolean): void {
   if (fx) {
     fx.obs.stop();
     fx.store.client.close();
-    if (failed) {
-      const dir = path.join(RUN_DIR, "logs", (fx as LabFixture & { _name: string })._name);
-      fs.mkdirSync(dir, { recursive: true });
-      for (const h of fx.state.hosts) {
-        const f = path.join(RUN_DIR, "hosts", h, "agent.log");
-        if (fs.existsSync(f)) fs.copyFileSync(f, path.join(dir, `${h}-agent.log`));
-      }
-      fs.writeFileSync(
-        path.join(dir, "test.log"),
-        (fx as LabFixture & { _lines: string[] })._lines.join("\n"),
-      );
-    }
+    const f = fx as LabFixture & { _name: string; _lines: string[] };
+    if (failed) saveLogs(f._name, fx.state, f._lines);
   }
   lab.down();
 }
