@@ -78,6 +78,24 @@ function vmha(...args: string[]) {
   );
 }
 
+async function waitAllLeases(): Promise<void> {
+  const c = etcdClient(state);
+  try {
+    const t0 = Date.now();
+    for (;;) {
+      const keys = await c.getAll().prefix(`/vmha/${state.cluster}/leases/`).keys();
+      if (state.hosts.every((h) => keys.some((k) => k.endsWith(`/leases/${h}`)))) return;
+      assert.ok(
+        Date.now() - t0 < 60_000,
+        `hosts without a lease after 60 s: ${state.hosts.join(",")} vs ${keys.join(",")}`,
+      );
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    c.close();
+  }
+}
+
 function drift(s: TestStack) {
   return spawnSync(
     process.execPath,
@@ -167,8 +185,11 @@ describe("KVM resources on the lab (real engine, etcd, libvirt/KVM, agents)", {
   });
 
   it("vmha drill powers a host off, reports each VM's recovery, and brings the host back", async () => {
-    const outs = await s.stack.outputs();
-    const host = outs.web!.value as string;
+    // The host powered back on above must hold its lease again before it can be drilled or
+    // take resources; stack outputs may be stale after the failover, virsh is not.
+    await waitAllLeases();
+    const host = running().get("web")?.[0];
+    assert.ok(host, "web runs nowhere");
     const r = vmha("drill", "--host", host, "--limit", "30");
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /detected \(lease gone\):\s+\d+\.\d\d s/);
