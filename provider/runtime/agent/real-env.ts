@@ -123,6 +123,10 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
   });
   const fencer = new AgentFencer({
     ...(cfg.fenceSecretsFile ? { secretsFile: cfg.fenceSecretsFile } : {}),
+    storeSecrets: async (h) => {
+      const v = await store.ns.get(`secrets/fence/${h}`).string();
+      return v ? (JSON.parse(v) as Record<string, string>) : undefined;
+    },
     onResult: (r) => {
       metrics.fenceOps.inc({ host: r.host, result: r.ok ? "off" : "failed" });
       if (r.ok) metrics.fenceSeconds.observe(r.ms / 1000);

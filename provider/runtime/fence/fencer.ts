@@ -1,6 +1,8 @@
 // The Fencer of the port: runs the host's fence device (any fence-agents program) and resolves
-// true only when `status` confirmed the host off. Secret parameters (spec.secretParams) are read
-// from a local JSON file (never from the spec): { "<host>": { "<param>": "<value>" } }.
+// true only when `status` confirmed the host off. Secret parameters (spec.secretParams) never come
+// from the spec: they are read from a local JSON file, { "<host>": { "<param>": "<value>" } },
+// or, for names the file lacks, from the store's secrets/fence/<host> key (written by Pulumi's
+// kvm.FenceDevice; protect it with etcd's TLS and RBAC).
 import * as fs from "node:fs";
 import type { Fencer, FenceDevice as SpecFenceDevice } from "../env";
 import { RetryableError } from "../env";
@@ -17,29 +19,46 @@ export class AgentFencer implements Fencer {
   constructor(
     private readonly opts: {
       secretsFile?: string;
+      /** The secrets/fence/<host> document of the store, if any. */
+      storeSecrets?: (host: string) => Promise<Record<string, string> | undefined>;
       onResult?: (r: FenceResultRecord) => void;
       onDone?: () => void;
     } = {},
   ) {}
 
-  private secrets(host: string, names: readonly string[]): Record<string, string> {
+  private async secrets(host: string, names: readonly string[]): Promise<Record<string, string>> {
     if (names.length === 0) return {};
     const file = this.opts.secretsFile;
-    if (!file)
-      throw new RetryableError(
-        `host ${host}`,
-        `fence device needs secret params ${names.join(", ")} but no secrets file is configured`,
-      );
-    let all: Record<string, Record<string, string>>;
-    try {
-      all = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, Record<string, string>>;
-    } catch (err) {
-      throw new RetryableError(`host ${host}`, `cannot read fence secrets ${file}: ${String(err)}`);
+    let fromFile: Record<string, string> = {};
+    if (file) {
+      try {
+        fromFile =
+          (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, Record<string, string>>)[host] ?? {};
+      } catch (err) {
+        throw new RetryableError(`host ${host}`, `cannot read fence secrets ${file}: ${String(err)}`);
+      }
+    }
+    const missing = () => names.filter((n) => fromFile[n] === undefined);
+    let fromStore: Record<string, string> = {};
+    if (missing().length > 0 && this.opts.storeSecrets) {
+      try {
+        fromStore = (await this.opts.storeSecrets(host)) ?? {};
+      } catch (err) {
+        throw new RetryableError(`host ${host}`, `cannot read fence secrets from the store: ${String(err)}`);
+      }
     }
     const out: Record<string, string> = {};
     for (const n of names) {
-      const v = all[host]?.[n];
-      if (v === undefined) throw new RetryableError(`host ${host}`, `fence secret ${n} missing in ${file}`);
+      const v = fromFile[n] ?? fromStore[n];
+      if (v === undefined) {
+        const where = [file ? `the secrets file ${file}` : "", this.opts.storeSecrets ? "the store" : ""]
+          .filter(Boolean)
+          .join(" nor in ");
+        throw new RetryableError(
+          `host ${host}`,
+          `fence secret ${n} found neither in ${where || "any configured source"}`,
+        );
+      }
       out[n] = v;
     }
     return out;
@@ -48,7 +67,7 @@ export class AgentFencer implements Fencer {
   async fence(host: string, device: SpecFenceDevice, timeoutMs: number): Promise<boolean> {
     const t0 = performance.now();
     try {
-      const params = { ...device.params, ...this.secrets(host, device.secretParams) };
+      const params = { ...device.params, ...(await this.secrets(host, device.secretParams)) };
       const plug = params["plug"] ?? params["port"] ?? host;
       delete params["plug"];
       await fenceOff({ name: device.agent, agent: device.agent, params, timeoutMs }, plug);

@@ -82,9 +82,33 @@ test("the port's Fencer: true only when confirmed off, secrets from the secrets 
   assert.equal(await f.fence("h3", { agent: sticky.agent, params: {}, secretParams: [] }, 300), false);
   await assert.rejects(
     f.fence("h4", { agent: ok.agent, params: {}, secretParams: ["password"] }, 300),
-    /fence secret password missing/,
+    /fence secret password found neither in the secrets file .*secrets\.json/,
   );
   assert.deepEqual(results, [true, false, false]);
+});
+
+test("the port's Fencer: secrets the file lacks come from the store (kvm.FenceDevice writes them)", async () => {
+  const ok = fakeAgent("ok3");
+  const secrets = path.join(dir, "secrets-partial.json");
+  fs.writeFileSync(secrets, JSON.stringify({ h2: { username: "from-file" } }));
+  const asked: string[] = [];
+  const f = new AgentFencer({
+    secretsFile: secrets,
+    storeSecrets: async (h) => {
+      asked.push(h);
+      return h === "h2" ? { username: "from-store", password: "st0re" } : undefined;
+    },
+  });
+  const device = { agent: ok.agent, params: {}, secretParams: ["username", "password"] };
+  assert.equal(await f.fence("h2", device, 2000), true);
+  const input = fs.readFileSync(ok.input, "utf8");
+  assert.match(input, /username=from-file/, "the local file wins over the store");
+  assert.match(input, /password=st0re/);
+  await assert.rejects(
+    f.fence("h5", device, 300),
+    /fence secret username found neither in the secrets file .* nor in the store/,
+  );
+  assert.deepEqual(asked, ["h2", "h5"]);
 });
 
 test("a Debian fence agent (fence_dummy) runs through the same protocol", {
