@@ -5,7 +5,7 @@
 // non-zero on any failure. `npm run setup` (run first by `npm run demo`) installed everything.
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { etcdEndpoints } from "../tests/lab/lib/config";
+import { etcdEndpoints, hostIp } from "../tests/lab/lib/config";
 import { FENCE_AGENT, LAB_FENCE_PARAMS } from "../tests/lab/lib/spec";
 import { requireState } from "../tests/lab/lib/state";
 
@@ -53,6 +53,12 @@ function main(): void {
   pulumi("config", "set", "etcdEndpoints", etcd);
   pulumi("config", "set", "clusterName", state.cluster);
   pulumi("config", "set", "hosts", state.hosts.join(","));
+  pulumi(
+    "config",
+    "set",
+    "hostAddresses",
+    JSON.stringify(Object.fromEntries(state.hosts.map((h) => [h, hostIp(h)]))),
+  );
   pulumi("config", "set", "domainType", state.kvm ? "kvm" : "qemu");
   pulumi("config", "set", "fenceAgent", FENCE_AGENT);
   pulumi("config", "set", "fenceParams", JSON.stringify(LAB_FENCE_PARAMS));

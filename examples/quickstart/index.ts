@@ -10,11 +10,13 @@ import { tinyDomain } from "./domain";
 const config = new pulumi.Config();
 const hosts = (config.get("hosts") ?? "h1,h2,h3").split(",");
 const domainType = config.get("domainType") === "qemu" ? "qemu" : "kvm";
+// Where hosts reach each other's libvirt, for live migration when a host is drained.
+const addresses = config.getObject<Record<string, string>>("hostAddresses") ?? {};
 
 const cluster = new kvm.Cluster("quickstart", {
   name: config.get("clusterName") ?? "lab",
   etcd: { endpoints: config.require("etcdEndpoints").split(",") },
-  hosts: Object.fromEntries(hosts.map((h) => [h, { cpu: 2, memoryMiB: 1024 }])),
+  hosts: Object.fromEntries(hosts.map((h) => [h, { cpu: 2, memoryMiB: 1024, address: addresses[h] }])),
   // Keep enough spare capacity to restart every protected VM after one host fails.
   admissionControl: { policy: "hostFailures", hostFailures: 1 },
   resourceDefaults: { isolationResponse: "stop", maxRestarts: 3, maxRelocations: 1 },

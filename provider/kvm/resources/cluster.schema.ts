@@ -11,6 +11,13 @@ const ms = z.number().int().positive();
 export const HostInputSchema = z.strictObject({
   cpu: z.number().positive().describe("Schedulable vCPUs."),
   memoryMiB: z.number().int().positive().describe("Schedulable memory in MiB."),
+  address: z
+    .string()
+    .regex(/^[A-Za-z0-9.:-]+$/, "must be a host name or IP address")
+    .optional()
+    .describe(
+      "Where the other hosts reach this host's libvirt (live migration: qemu+tcp://<address>/system).",
+    ),
   labels: z.record(z.string(), z.string()).optional(),
 });
 

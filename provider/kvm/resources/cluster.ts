@@ -11,9 +11,15 @@ type Inputs = State<S["inputs"], S["outputs"]>["inputs"];
 /** The cluster-level part of the spec; resources, constraints and fence devices belong to others. */
 function apply(doc: RawSpec | undefined, i: Inputs): RawSpec {
   const hosts: RawSpec["hosts"] = {};
-  for (const [h, spec] of Object.entries(i.hosts)) {
-    // A host keeps the fence device a FenceDevice resource gave it.
-    hosts[h] = { ...spec, ...(doc?.hosts?.[h]?.fence ? { fence: doc.hosts[h].fence } : {}) };
+  for (const [h, { address, ...spec }] of Object.entries(i.hosts)) {
+    // The runtime reads a host's address from labels.address (provider/runtime/PORT-REQUESTS.md).
+    const labels = address ? { ...spec.labels, address } : spec.labels;
+    hosts[h] = {
+      ...spec,
+      ...(labels ? { labels } : {}),
+      // A host keeps the fence device a FenceDevice resource gave it.
+      ...(doc?.hosts?.[h]?.fence ? { fence: doc.hosts[h].fence } : {}),
+    };
   }
   const next: RawSpec & { defaults?: unknown } = { ...(doc ?? {}), version: 1, name: i.name, hosts };
   // Unset fields are left out (not written as {}), so what read() returns equals the program's
@@ -54,10 +60,12 @@ export const definition = defineResource({
     const d = stored.doc as RawSpec & { defaults?: Inputs["resourceDefaults"] };
     const hosts: Inputs["hosts"] = {};
     for (const [h, spec] of Object.entries(d.hosts ?? {})) {
+      const { address, ...labels } = spec.labels ?? {};
       hosts[h] = {
         cpu: spec.cpu,
         memoryMiB: spec.memoryMiB,
-        ...(spec.labels ? { labels: spec.labels } : {}),
+        ...(address ? { address } : {}),
+        ...(Object.keys(labels).length ? { labels } : {}),
       };
     }
     // Parsed through the schema so what refresh stores has the same shape the program writes.

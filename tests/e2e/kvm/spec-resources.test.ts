@@ -45,7 +45,7 @@ const program = async () => {
     name: "spec-test",
     etcd: { endpoints: conn.endpoints },
     hosts: {
-      h1: { cpu: 4, memoryMiB: 4096 },
+      h1: { cpu: 4, memoryMiB: 4096, address: "192.0.2.11" },
       h2: { cpu: 4, memoryMiB: 4096 },
       h3: { cpu: 4, memoryMiB: 4096 },
     },
@@ -109,6 +109,7 @@ describe("KVM resources write the runtime's spec (real engine, real etcd)", () =
     assert.equal(doc.resources.web!.priority, "highest");
     assert.deepEqual(doc.resources.web!.monitoring, { maxRestarts: 5 }, "cluster default applied");
     assert.deepEqual(doc.resources.vip!.params, { ip: "192.0.2.100", cidr_netmask: "24", nic: "eth0" });
+    assert.deepEqual((doc.hosts.h1 as { labels?: unknown }).labels, { address: "192.0.2.11" });
     assert.deepEqual(doc.hosts.h2!.fence, {
       agent: "fence_ipmilan",
       params: { username: "admin", lanplus: "1", ip: "192.0.2.2" },
@@ -188,6 +189,8 @@ describe("KVM resources write the runtime's spec (real engine, real etcd)", () =
     );
     assert.equal(r.status, 7, r.stdout + r.stderr);
     assert.match(r.stdout, /^drift: vmha-kvm:VirtualMachine db: state$/m);
+    // Exactly one: the cluster's hosts (address kept in labels), the fence device and the other
+    // resources read back exactly as the program declared them.
     assert.match(r.stdout, /^1 of \d+ resource\(s\) of stack test drifted$/m);
     const o = await upRefresh(s);
     assert.equal(o.error, undefined, o.error);
