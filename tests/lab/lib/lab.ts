@@ -213,6 +213,14 @@ export function down(): void {
   destroyAll();
   // Processes that escaped the namespaces' bookkeeping (should be none): our lab's libvirtd,
   // qemu and etcd, recognised by their command lines pointing into the lab folder.
+  // A BMC whose pid file was overwritten (two lab runs at once) would keep answering on the
+  // management address with its own state: kill every BMC of this checkout.
+  killPids(
+    trySh("pgrep", ["-f", BMC_JS])
+      .stdout.split("\n")
+      .map(Number)
+      .filter((p) => p > 0 && p !== process.pid),
+  );
   const r = trySh("pgrep", ["-f", RUN_DIR]);
   const strays = r.stdout
     .split("\n")
