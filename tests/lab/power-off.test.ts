@@ -1,8 +1,11 @@
 // Proof: power off a host (link down first, then every process): its VMs run on the other
 // hosts, and only after its fence device confirmed it off. No VM ever runs on two hosts.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { runFence } from "../../provider/runtime/fence/runner";
+import { etcdEndpoints, NODE, ROOT } from "./lib/config";
 import { type LabFixture, startLab, stopLab } from "./lib/fixture";
 import { powerOnHost } from "./lib/lab";
 import { FENCE_AGENT_PATH, LAB_FENCE_PARAMS } from "./lib/spec";
@@ -57,6 +60,32 @@ test("power off a host: its VMs run elsewhere after fence confirmation, never tw
     assert.deepEqual(f.obs.doubleRuns, [], "a VM ran on two hosts");
     const view = await f.store.read();
     assert.equal(view.manager?.hosts[victim]?.state, "fenced");
+    // The operator's view, from etcd (works with a host down): vmha status and vmha events.
+    const cli = (...args: string[]) =>
+      spawnSync(
+        NODE,
+        [
+          path.join(ROOT, "dist", "provider", "runtime", "cli", "vmha.js"),
+          "--etcd",
+          etcdEndpoints(f.state.etcd).join(","),
+          "--cluster",
+          f.state.cluster,
+          ...args,
+        ],
+        { encoding: "utf8", timeout: 20000 },
+      );
+    const js = cli("status", "--json");
+    assert.equal(js.status, 0, js.stderr);
+    const status = JSON.parse(js.stdout) as {
+      hosts: Array<{ host: string; state: string }>;
+      primary: string;
+    };
+    assert.equal(status.hosts.find((h) => h.host === victim)?.state, "fenced");
+    assert.notEqual(status.primary, victim);
+    const text = cli("status");
+    assert.match(text.stdout, new RegExp(`${victim}\\s+fenced\\s+no lease`));
+    const ev = cli("events", "-n", "200");
+    assert.match(ev.stdout, new RegExp(`host ${victim}: status change fencing => fenced`));
 
     // Power it back on: it rejoins empty and does not start its old VMs by itself.
     await powerOnHost(victim);
