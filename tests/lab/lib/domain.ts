@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 
 export function kvmUsable(): boolean {
+  if (process.env["VMHA_LAB_TCG"] === "1") return false; // force the fallback (to test it)
   try {
     fs.closeSync(fs.openSync("/dev/kvm", "r+"));
     return true;

@@ -25,7 +25,8 @@ export async function startLab(name: string, o: lab.UpOptions & { vms: number })
   const lines: string[] = [];
   const log = (s: string) => {
     lines.push(`${new Date().toISOString()} ${s}`);
-    if (process.env["VMHA_LAB_VERBOSE"]) process.stdout.write(`# ${s}\n`);
+    // The TCG fallback is always reported; everything else with VMHA_LAB_VERBOSE=1.
+    if (process.env["VMHA_LAB_VERBOSE"] || s.includes("TCG")) process.stdout.write(`# ${s}\n`);
   };
   const { state } = await lab.up({ ...o, log });
   const store = labStore(state);
