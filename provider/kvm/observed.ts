@@ -49,3 +49,17 @@ export async function readObserved(
     ...(rec?.reason ? { reason: rec.reason } : {}),
   };
 }
+
+/** Hosts whose agent holds its lease right now. */
+export async function liveHosts(etcd: Etcd3, cluster: string): Promise<string[]> {
+  const prefix = clusterPrefix(cluster) + K.leasePrefix;
+  try {
+    const keys = await etcd.getAll().prefix(prefix).keys();
+    return keys.map((k) => k.slice(prefix.length)).sort();
+  } catch (err) {
+    throw new RetryableError(
+      `cluster ${cluster}: reading leases: ${err instanceof Error ? err.message : String(err)}`,
+      err,
+    );
+  }
+}

@@ -8,7 +8,7 @@ import { checkAdmission } from "../runtime/core/admission";
 import { tryParseSpec } from "../runtime/core/spec";
 import { etcdFor } from "./connection";
 import type { EtcdConnection } from "./connection.schema";
-import { type ObservedResource, readObserved } from "./observed";
+import { liveHosts, type ObservedResource, readObserved } from "./observed";
 import { type RawSpec, readSpec, updateSpec } from "./spec-store";
 
 export type RawEntry = Record<string, unknown> & { kind: string; params?: Record<string, string> };
@@ -223,17 +223,47 @@ export function entryOps(kindLabel: string, startTimeoutMs = 120_000): EntryOps 
       const name = entryName(i);
       const subject = `${kindLabel} ${name}`;
       const etcd = etcdFor(i.etcd);
-      const removed = await ctx.call(`${subject}: remove from spec`, async () => {
+      // Two steps: first `stopped` (still managed, so the runtime stops it and reports it off),
+      // then out of the spec. Removing it at once would leave the VM to a background stop that
+      // nobody reports on any more.
+      const stopping = await ctx.call(`${subject}: mark stopped`, async () => {
         if (!(await readSpec(etcd, i.cluster))) return false;
+        let present = false;
+        await updateSpec(etcd, i.cluster, subject, (doc) => {
+          const entry = (doc?.resources ?? {})[name] as RawEntry | undefined;
+          present = entry !== undefined;
+          if (!doc || !entry) return doc;
+          return {
+            ...doc,
+            resources: { ...doc.resources, [name]: { ...entry, state: "stopped" } },
+          } as RawSpec;
+        });
+        return present;
+      });
+      if (stopping) {
+        const live = await ctx.call(`${subject}: read leases`, () => liveHosts(etcd, i.cluster));
+        if (live.length === 0) {
+          ctx.progress(
+            `${name}: no vmha-agent holds a lease in cluster ${i.cluster}; removing without waiting for the stop`,
+          );
+        } else {
+          await waitFor(
+            i,
+            ctx,
+            (o) => o.runningOn.length === 0 && o.status !== "stopping",
+            "stopped on every host",
+            startTimeoutMs,
+          );
+        }
+      }
+      await ctx.call(`${subject}: remove from spec`, async () => {
+        if (!(await readSpec(etcd, i.cluster))) return;
         await updateSpec(etcd, i.cluster, subject, (doc) => {
           const resources = { ...(doc?.resources ?? {}) };
           delete resources[name];
           return doc ? { ...doc, resources } : doc;
         });
-        return true;
       });
-      if (removed)
-        await waitFor(i, ctx, (o) => o.runningOn.length === 0, "stopped on every host", startTimeoutMs);
     },
   };
 }
