@@ -82,8 +82,12 @@ export async function runDrill(store: EtcdStore, o: DrillOptions): Promise<Drill
   o.progress(
     `drill ${o.host}: ${timeline.resources.length} resource(s) to recover (${timeline.resources.map((r) => r.name).join(", ") || "none"}); powering off through ${dev.agent}`,
   );
-  await fenceOff(dev, plug);
+  // Time runs from the moment the power-off was requested: that is when the host died.
   const t0 = performance.now();
+  const off = await fenceOff(dev, plug);
+  o.progress(
+    `drill ${o.host}: powered off (device answered in ${Math.round(off.totalMs)} ms, off confirmed)`,
+  );
   const poll = o.pollMs ?? 50;
   while (!recovered(timeline) && performance.now() - t0 < o.limitMs) {
     try {
