@@ -76,6 +76,11 @@ export class EtcdStore implements Store {
     try {
       return await fn();
     } catch (err) {
+      // A failed call may mean a silent partition: the watch does not know it is cut off (no
+      // RST), so the copy would still look fresh when the link comes back and serve the state
+      // from before the partition (a host once started its old VM from it while it ran
+      // elsewhere). After any failure the next read() is a full, linearizable one.
+      this.cache?.invalidate();
       if (err instanceof StoreUnavailableError || err instanceof NotPrimaryError) throw err;
       const msg = err instanceof Error ? err.message : String(err);
       throw new StoreUnavailableError(
@@ -99,6 +104,8 @@ export class EtcdStore implements Store {
       if (!resumed || handedOff) {
         this.lease.ttlS = this.opts.leaseTtlS;
         await this.lease.grant();
+        // A new lease means the old one was lost: never act on a copy made before that.
+        this.cache?.invalidate();
       }
       this.opts.resumeLeaseId = undefined;
       this.opts.onLease?.(this.lease.id);
