@@ -77,6 +77,9 @@ function poolFor(c: Connection): Pool<Session> {
       max: MAX_SHELLS,
       open: () => open(c),
       close: (s) => {
+        // Held while it exits: with every handle unref'd, a caller awaiting the close would see
+        // Node's event loop end first (and the test runner report an unsettled promise).
+        setRef(s.shell, true);
         s.shell.dispose().catch(() => {});
       },
     });
@@ -126,7 +129,12 @@ export async function runScript(
 export async function closeSessions(): Promise<void> {
   const all = [...pools.values()].flatMap((p) => p.closeAll());
   pools.clear();
-  await Promise.all(all.map((s) => s.shell.dispose().catch(() => {})));
+  await Promise.all(
+    all.map((s) => {
+      setRef(s.shell, true);
+      return s.shell.dispose().catch(() => {});
+    }),
+  );
 }
 
 /** A resource operation's view of PowerShell: run + parse, inside ctx.call (deadline, retries). */
