@@ -230,7 +230,7 @@ export function entryOps(kindLabel: string, startTimeoutMs = 120_000): EntryOps 
         if (!(await readSpec(etcd, i.cluster))) return false;
         let present = false;
         await updateSpec(etcd, i.cluster, subject, (doc) => {
-          const entry = (doc?.resources ?? {})[name] as RawEntry | undefined;
+          const entry = doc?.resources?.[name] as RawEntry | undefined;
           present = entry !== undefined;
           if (!doc || !entry) return doc;
           return {

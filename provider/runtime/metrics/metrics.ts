@@ -18,7 +18,11 @@ export class AgentMetrics {
   constructor(host: string) {
     this.registry.setDefaultLabels({ agent_host: host });
     // Event-loop lag sampled every 250 ms, not prom-client's default 10 ms (a wake-up each time).
-    collectDefaultMetrics({ register: this.registry, prefix: "vmha_agent_", eventLoopMonitoringPrecision: 250 });
+    collectDefaultMetrics({
+      register: this.registry,
+      prefix: "vmha_agent_",
+      eventLoopMonitoringPrecision: 250,
+    });
     const r = [this.registry];
     this.iterations = new Counter({
       name: "vmha_loop_iterations_total",
