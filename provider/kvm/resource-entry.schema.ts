@@ -48,3 +48,5 @@ export const observedShape = {
   runningOn: z.array(z.string()).describe("Hosts whose hypervisor reports it running."),
   reason: z.string().optional().describe("Why it is in its state, in the runtime's words."),
 };
+
+export const ObservedSchema = z.strictObject(observedShape);

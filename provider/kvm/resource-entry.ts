@@ -2,13 +2,22 @@
 // VirtualIp and Resource. Admission control is evaluated on the whole would-be spec before
 // anything is written; create waits until the runtime reports the resource started (and rolls
 // the entry back if it never does), delete until no host runs it any more.
+
+import type { z } from "zod";
 import { TerminalError } from "../core/errors";
-import type { OpContext } from "../core/resource";
+import {
+  type AnyObjectSchema,
+  defineResource,
+  type OpContext,
+  type ResourceDefinition,
+  type ResourceSchema,
+} from "../core/resource";
 import { checkAdmission } from "../runtime/core/admission";
 import { tryParseSpec } from "../runtime/core/spec";
 import { etcdFor } from "./connection";
 import type { EtcdConnection } from "./connection.schema";
 import { liveHosts, type ObservedResource, readObserved } from "./observed";
+import type { ObservedSchema } from "./resource-entry.schema";
 import { type RawSpec, readSpec, updateSpec } from "./spec-store";
 
 export type RawEntry = Record<string, unknown> & { kind: string; params?: Record<string, string> };
@@ -266,4 +275,57 @@ export function entryOps(kindLabel: string, startTimeoutMs = 120_000): EntryOps 
       });
     },
   };
+}
+
+/** How one kind of entry maps to and from the spec (the rest is shared by entryDefinition). */
+export interface EntryKind<I extends EntryInputs> {
+  /** For messages: "vm", "virtual IP", "resource". */
+  label: string;
+  /** The kind-specific part of the spec entry. */
+  toSpec(i: I): RawEntry;
+  /** The kind-specific inputs read back from a spec entry (merged over the common ones). */
+  fromSpec(raw: RawEntry, current: I): Record<string, unknown>;
+}
+
+/** The definition of a resource that owns one entry of the spec's `resources` map. */
+export function entryDefinition<I extends AnyObjectSchema>(
+  schema: ResourceSchema<I, typeof ObservedSchema>,
+  kind: EntryKind<z.output<I> & EntryInputs>,
+): ResourceDefinition<I, typeof ObservedSchema> {
+  const ops = entryOps(kind.label);
+  // Every entry schema spreads entryShape, so its inputs are EntryInputs (zod cannot say so for a
+  // generic schema).
+  const e = (i: z.output<I>) => i as z.output<I> & EntryInputs;
+  return defineResource<I, typeof ObservedSchema>({
+    ...schema,
+    async validate(i, ctx) {
+      const problem = await ops.validate(e(i), kind.toSpec(e(i)), ctx);
+      return problem ? [{ property: "reservation", reason: problem }] : [];
+    },
+    async create(i, ctx) {
+      return {
+        id: `${e(i).cluster}/${entryName(e(i))}`,
+        outputs: await ops.write(e(i), kind.toSpec(e(i)), ctx, "create"),
+      };
+    },
+    async read(_id, current, ctx) {
+      const cur = e(current.inputs);
+      const r = await ops.read(cur, ctx);
+      if (!r) return undefined;
+      const inputs = schema.inputs.parse({
+        cluster: cur.cluster,
+        etcd: cur.etcd,
+        name: cur.name,
+        ...commonFromEntry(r.raw),
+        ...kind.fromSpec(r.raw, cur),
+      });
+      return { inputs, outputs: r.observed };
+    },
+    async update(_id, _olds, news, ctx) {
+      return ops.write(e(news), kind.toSpec(e(news)), ctx, "update");
+    },
+    async delete(_id, state, ctx) {
+      await ops.remove(e(state.inputs), ctx);
+    },
+  });
 }

@@ -3,7 +3,7 @@
 // work unchanged.
 import { z } from "zod";
 import { defineSchema } from "../../core/resource";
-import { entryShape, observedShape } from "../resource-entry.schema";
+import { entryShape, ObservedSchema } from "../resource-entry.schema";
 
 export const ocfResourceSchema = defineSchema({
   key: "kvm:Resource",
@@ -22,7 +22,7 @@ export const ocfResourceSchema = defineSchema({
       .default({}),
     kind: z.enum(["vm", "ocf"]).default("ocf").describe("vm: counts as a VM for placement and reservations."),
   }),
-  outputs: z.strictObject(observedShape),
+  outputs: ObservedSchema,
   replaceOn: ["cluster", "name"],
   deleteBeforeReplace: true,
   secretInputs: ["etcd"],

@@ -3,7 +3,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { defineSchema } from "../../core/resource";
-import { entryShape, observedShape } from "../resource-entry.schema";
+import { entryShape, ObservedSchema } from "../resource-entry.schema";
 
 export const virtualIpSchema = defineSchema({
   key: "kvm:VirtualIp",
@@ -18,7 +18,7 @@ export const virtualIpSchema = defineSchema({
       .regex(/^[A-Za-z0-9_.:-]{1,15}$/, "must be a network interface name")
       .optional(),
   }),
-  outputs: z.strictObject(observedShape),
+  outputs: ObservedSchema,
   replaceOn: ["cluster", "name"],
   deleteBeforeReplace: true,
   secretInputs: ["etcd"],

@@ -4,7 +4,7 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { z } from "zod";
 import { defineSchema } from "../../core/resource";
-import { entryShape, observedShape } from "../resource-entry.schema";
+import { entryShape, ObservedSchema } from "../resource-entry.schema";
 
 function domainName(xml: string): string | undefined {
   const doc = new XMLParser({ ignoreAttributes: true }).parse(xml) as { domain?: { name?: unknown } };
@@ -42,7 +42,7 @@ export const virtualMachineSchema = defineSchema({
         });
       }
     }),
-  outputs: z.strictObject(observedShape),
+  outputs: ObservedSchema,
   replaceOn: ["cluster", "name"],
   deleteBeforeReplace: true,
   secretInputs: ["etcd"],
