@@ -1,6 +1,8 @@
-// A tiny diskless libvirt domain for the quickstart: enough for a real QEMU/KVM process that HA
-// can start, monitor, fence and restart elsewhere. Replace it with your VMs' own XML
-// (kvm.domainXmlFromFile) in a real cluster.
+// A tiny diskless libvirt domain for the quickstart (and the lab's tests): enough for a real
+// QEMU/KVM process that HA can start, monitor, fence and restart elsewhere. 64 MiB, the default
+// CPU model (-cpu host aborts under nested KVM), a user-mode NIC with its option ROM off (avoids
+// a rare emulation failure); type "qemu" (TCG) where /dev/kvm is unusable. Replace it with your
+// VMs' own XML (kvm.domainXmlFromFile) in a real cluster.
 export function tinyDomain(name: string, memoryMiB: number, type: "kvm" | "qemu"): string {
   return `<domain type='${type}'>
   <name>${name}</name>
