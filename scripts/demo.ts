@@ -108,7 +108,7 @@ if (nonInteractive) {
     [
       "",
       "The lab is still running. Next:",
-      `  node dist/provider/runtime/cli/vmha.js --etcd ${requireStateSafe()} status     # hosts, primary, resources`,
+      `  npm run vmha -- --etcd ${requireStateSafe()} status     # hosts, primary, resources`,
       "  npm run lab -- kill h2                     # power a host off and watch (vmha events --follow)",
       "  npm run pulumi -- up --stack quickstart    # change examples/quickstart and apply",
       "  npm run drift -- --stack quickstart        # drift check (exit 7 on drift)",
