@@ -5,7 +5,8 @@
 "use strict";
 const path = require("node:path");
 const { steps } = require("./setup/steps");
-const { log } = require("./setup/util");
+const fs = require("node:fs");
+const { have, log } = require("./setup/util");
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -19,6 +20,10 @@ function parseArgs(argv) {
 
 async function main() {
   const { wanted } = parseArgs(process.argv.slice(2));
+  // Go lives outside the default PATH on these machines (the engine and simulators need it).
+  if (!have("go") && fs.existsSync("/usr/local/go/bin/go")) {
+    process.env.PATH = `${process.env.PATH}${path.delimiter}/usr/local/go/bin`;
+  }
   const chosen = steps.filter((s) => (wanted.size === 0 ? s.default !== false : wanted.has(s.name)));
   const unknown = [...wanted].filter((w) => !steps.some((s) => s.name === w));
   if (unknown.length > 0) {
