@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { type LabFixture, startLab, stopLab } from "./lib/fixture";
+import { setFenceFailing } from "./lib/lab";
 import { events, firstEvent, waitFor } from "./lib/wait";
 
 let fx: LabFixture | undefined;
@@ -24,6 +25,10 @@ test("primary killed mid-failover: the next primary finishes it", async () => {
     const survivor = f.state.hosts.find((h) => h !== primary && h !== victim)!;
     assert.ok(victim && survivor, "need a non-primary host with VMs and a third host");
     const lost = [...f.obs.running(victim), ...f.obs.running(primary)];
+    // The victim's fence device fails until the primary is dead, so the kill always lands in the
+    // middle of the failover (a working lab device confirms "off" in ~40 ms, and the old primary
+    // sometimes finished before it was killed).
+    await setFenceFailing(victim, true);
     const t0 = f.kill(victim);
     const mid = await waitFor(
       `${primary} starts handling ${victim}`,
@@ -32,6 +37,7 @@ test("primary killed mid-failover: the next primary finishes it", async () => {
       20,
     );
     const t1 = f.kill(primary);
+    await setFenceFailing(victim, false);
     f.log(`killed ${victim}, then primary ${primary} ${t1 - Date.parse(mid.at)} ms after "${mid.message}"`);
     await waitFor(
       `${lost.join(",")} running on ${survivor}`,
