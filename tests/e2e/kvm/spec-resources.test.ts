@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
+import { Etcd3 } from "etcd3";
 import * as kvm from "../../../sdk/kvm";
 import {
   diffsOf,
@@ -34,16 +35,16 @@ const xml = (n: string) =>
   `<domain type='kvm'><name>${n}</name><memory unit='MiB'>64</memory><os><type>hvm</type></os></domain>`;
 
 let etcd: TestEtcd;
+/** A second client, outside Pulumi: reads what the resources wrote, and edits it for drift. */
+let client: Etcd3;
 let vms: Vm[] = [];
 let withConstraint = false;
 const fencePassword = "ipmi-secret-pw";
 
 const program = async () => {
-  const conn = { endpoints: [etcd.endpoint], password: "etcd-secret-pw", username: "root" };
-  // etcd here has no auth enabled; username/password still travel as secrets through the state.
   const cluster = new kvm.Cluster("c", {
     name: "spec-test",
-    etcd: { endpoints: conn.endpoints },
+    etcd: { endpoints: [etcd.endpoint] },
     hosts: {
       h1: { cpu: 4, memoryMiB: 4096, address: "192.0.2.11" },
       h2: { cpu: 4, memoryMiB: 4096 },
@@ -83,17 +84,19 @@ async function spec(): Promise<{
   hosts: Record<string, { fence?: unknown }>;
   constraints?: Record<string, unknown>;
 }> {
-  return JSON.parse((await etcd.client.get("/vmha/spec-test/spec").string()) ?? "null");
+  return JSON.parse((await client.get("/vmha/spec-test/spec").string()) ?? "null");
 }
 
 describe("KVM resources write the runtime's spec (real engine, real etcd)", () => {
   let s: TestStack;
   before(async () => {
     etcd = await startEtcd();
+    client = new Etcd3({ hosts: etcd.endpoint });
     s = await inlineStack("kvm-spec", program);
   });
   after(async () => {
     await s?.dispose();
+    client?.close();
     await etcd?.stop();
   });
 
@@ -117,7 +120,7 @@ describe("KVM resources write the runtime's spec (real engine, real etcd)", () =
       device: "ipmi",
     });
     assert.equal(
-      await etcd.client.get("/vmha/spec-test/secrets/fence/h2").string(),
+      await client.get("/vmha/spec-test/secrets/fence/h2").string(),
       '{"password":"ipmi-secret-pw"}',
     );
     assert.ok(!JSON.stringify(doc).includes("ipmi-secret-pw"), "a fence secret must never enter the spec");
@@ -177,7 +180,7 @@ describe("KVM resources write the runtime's spec (real engine, real etcd)", () =
   it("reports a VM disabled outside Pulumi as drift, and up corrects it", async () => {
     const doc = await spec();
     doc.resources.db!.state = "disabled";
-    await etcd.client.put("/vmha/spec-test/spec").value(JSON.stringify(doc));
+    await client.put("/vmha/spec-test/spec").value(JSON.stringify(doc));
     const cli = path.join(ROOT, "dist", "provider", "core", "drift", "cli.js");
     const r = spawnSync(
       process.execPath,
@@ -210,8 +213,8 @@ describe("KVM resources write the runtime's spec (real engine, real etcd)", () =
   it("destroy removes the spec from etcd", async () => {
     const o = await s.stack.destroy({ onOutput: () => {} });
     assert.equal(o.summary.result, "succeeded");
-    assert.equal(await etcd.client.get("/vmha/spec-test/spec").string(), null);
-    assert.equal(await etcd.client.get("/vmha/spec-test/secrets/fence/h1").string(), null);
+    assert.equal(await client.get("/vmha/spec-test/spec").string(), null);
+    assert.equal(await client.get("/vmha/spec-test/secrets/fence/h1").string(), null);
   });
 
   it("an unreachable etcd fails with the attempts it made and leaves nothing in the state", async () => {

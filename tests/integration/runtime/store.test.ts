@@ -6,7 +6,7 @@ import { after, before, test } from "node:test";
 import type { ManagerState } from "../../../provider/runtime/env";
 import { NotPrimaryError, StoreUnavailableError } from "../../../provider/runtime/env";
 import { EtcdStore } from "../../../provider/runtime/store/etcd-store";
-import { startEtcd, type TestEtcd } from "./etcd-helper";
+import { startEtcd, type TestEtcd } from "../../support/etcd";
 
 let etcd: TestEtcd;
 const stores: EtcdStore[] = [];
