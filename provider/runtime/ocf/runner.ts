@@ -49,10 +49,32 @@ export interface OcfRun {
   output: string;
 }
 
-export function parseAgent(agent: string): { provider: string; type: string; file: string } {
-  const m = /^ocf:([A-Za-z0-9_.-]+):([A-Za-z0-9_.-]+)$/.exec(agent);
-  if (!m) throw new Error(`resource agent "${agent}" must look like ocf:<provider>:<type>`);
-  return { provider: m[1]!, type: m[2]!, file: path.join(OCF_ROOT, "resource.d", m[1]!, m[2]!) };
+/** Provider and type become path components under OCF_ROOT: no "/", no dot-only names, no "..". */
+const AGENT_PART = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+/**
+ * `resource` names the resource in errors (the agent string alone does not say which spec entry
+ * is wrong); `root` is OCF_ROOT (a test points it at a fake tree).
+ */
+export function parseAgent(
+  agent: string,
+  resource?: string,
+  root: string = OCF_ROOT,
+): { provider: string; type: string; file: string } {
+  const who = resource !== undefined ? `resource ${resource}: ` : "";
+  const m = /^ocf:([^:]*):([^:]*)$/.exec(agent);
+  if (!m) throw new Error(`${who}resource agent "${agent}" must look like ocf:<provider>:<type>`);
+  const [provider, type] = [m[1]!, m[2]!];
+  for (const [what, part] of [
+    ["provider", provider],
+    ["type", type],
+  ] as const) {
+    if (!AGENT_PART.test(part) || part.includes(".."))
+      throw new Error(
+        `${who}resource agent ${what} "${part}" may use only letters, digits, "_", "." and "-" (no "/", no "..", not starting with "." or "-")`,
+      );
+  }
+  return { provider, type, file: path.join(root, "resource.d", provider, type) };
 }
 
 export function ocfEnv(
@@ -60,12 +82,13 @@ export function ocfEnv(
   action: OcfAction,
   timeoutMs: number,
   extra: Record<string, string> = {},
+  root: string = OCF_ROOT,
 ): NodeJS.ProcessEnv {
-  const { provider, type } = parseAgent(r.agent);
+  const { provider, type } = parseAgent(r.agent, r.name, root);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin",
     LC_ALL: "C",
-    OCF_ROOT,
+    OCF_ROOT: root,
     OCF_RA_VERSION_MAJOR: "1",
     OCF_RA_VERSION_MINOR: "1",
     OCF_RESOURCE_INSTANCE: r.name,
@@ -90,9 +113,11 @@ export async function runOcf(
   extra?: Record<string, string>,
   /** Runs the agent through this command (e.g. nsenter into a lab host's namespaces). */
   prefix: readonly string[] = [],
+  /** OCF_ROOT; tests point it at a tree of fake agents. */
+  root: string = OCF_ROOT,
 ): Promise<OcfRun> {
-  const { file } = parseAgent(r.agent);
-  const env = ocfEnv(r, action, timeoutMs, extra);
+  const { file } = parseAgent(r.agent, r.name, root);
+  const env = ocfEnv(r, action, timeoutMs, extra, root);
   const [cmd, ...args] = [...prefix, file, action];
   const res = await runCommand(cmd!, args, { env, timeoutMs });
   // A timed-out or signalled agent is a generic failure, as in Pacemaker.
