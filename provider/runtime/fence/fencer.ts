@@ -68,9 +68,20 @@ export class AgentFencer implements Fencer {
     const t0 = performance.now();
     try {
       const params = { ...device.params, ...(await this.secrets(host, device.secretParams)) };
-      const plug = params["plug"] ?? params["port"] ?? host;
+      const [p1, p2] = [params["plug"], params["port"]];
+      // plug and port are aliases in fence-agents; two different values leave no safe guess
+      // (fencing the wrong plug powers off another machine and "confirms" it), so refuse.
+      if (p1 !== undefined && p2 !== undefined && p1 !== p2)
+        throw new Error(
+          `fence device ${device.agent}: params give both plug and port, with different values; give only one`,
+        );
+      const plug = p1 ?? p2 ?? host;
       delete params["plug"];
-      await fenceOff({ name: device.agent, agent: device.agent, params, timeoutMs }, plug);
+      delete params["port"];
+      await fenceOff(
+        { name: device.agent, agent: device.agent, params, timeoutMs, secretParams: device.secretParams },
+        plug,
+      );
       this.opts.onResult?.({ host, ok: true, ms: performance.now() - t0 });
       return true;
     } catch (err) {

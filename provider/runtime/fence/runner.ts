@@ -2,7 +2,7 @@
 // key=value lines (action=, plug=, and the device's own options), exit code 0 = success; for
 // `status`, 0 = on, 2 = off, anything else = unknown. `off()` succeeds only after `status`
 // confirmed the plug is off.
-import { describeFailure, runCommand } from "../proc/run";
+import { childEnv, describeFailure, type RunResult, runCommand } from "../proc/run";
 
 export interface FenceDevice {
   /** Device name (for messages). */
@@ -13,6 +13,8 @@ export interface FenceDevice {
   params: Record<string, string>;
   /** Deadline of one agent run. */
   timeoutMs: number;
+  /** Names of params whose values are secrets (redacted from output), besides password-like names. */
+  secretParams?: readonly string[];
 }
 
 export type FenceAction = "off" | "on" | "reboot" | "status" | "monitor" | "metadata" | "list";
@@ -38,26 +40,80 @@ export class FenceError extends Error {
   }
 }
 
+/**
+ * Any control character is refused: Python fence-agents read stdin with universal newlines, so a
+ * \r (not only \n) ends the line, and a value like "x\rplug=other" would fence another machine.
+ */
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/** Param names whose values are treated as secrets even when the spec forgot secretParams. */
+const SECRET_NAME = /passw|secret|token|community/i;
+
 export function fenceInput(
   action: FenceAction,
   plug: string | undefined,
   params: Record<string, string>,
 ): string {
   const lines = [`action=${action}`];
-  if (plug !== undefined) lines.push(`plug=${plug}`);
+  // Errors name the parameter, never its value: it may be a password.
+  if (plug !== undefined) {
+    if (hasControl(plug)) throw new Error("fence parameter plug: control characters are not allowed");
+    lines.push(`plug=${plug}`);
+  }
   for (const [k, v] of Object.entries(params)) {
-    if (/[\n=]/.test(k) || /\n/.test(v))
-      throw new Error(`fence parameter ${k}: newlines and "=" in names are not allowed`);
+    if (k === "" || hasControl(k) || k.includes("="))
+      throw new Error(
+        `fence parameter ${JSON.stringify(k)}: control characters and "=" are not allowed in names`,
+      );
+    if (hasControl(v))
+      throw new Error(`fence parameter ${k}: control characters are not allowed in its value`);
+    if (k === "action") throw new Error("fence parameter action: set by vmha, not by the device's params");
+    if (k === "plug" || k === "port") {
+      // fence-agents take plug and port as one option, the later line winning: a second,
+      // different one would silently redirect the power-off.
+      if (plug === undefined) continue;
+      if (v === plug) continue;
+      throw new Error(`fence parameter ${k} names another plug than the one being fenced; give only one`);
+    }
     lines.push(`${k}=${v}`);
+  }
+  if (plug === undefined && params["plug"] !== undefined && params["port"] !== undefined) {
+    if (params["plug"] !== params["port"])
+      throw new Error("fence parameters plug and port name different plugs; give only one");
+    lines.push(`plug=${params["plug"]}`);
+  } else if (plug === undefined) {
+    for (const k of ["plug", "port"]) if (params[k] !== undefined) lines.push(`${k}=${params[k]}`);
   }
   return `${lines.join("\n")}\n`;
 }
 
+/** The agent's output with every secret parameter value replaced by ***. */
+export function redact(text: string, dev: Pick<FenceDevice, "params" | "secretParams">): string {
+  const names = new Set(dev.secretParams ?? []);
+  const values = Object.entries(dev.params)
+    .filter(([k, v]) => v !== "" && (names.has(k) || SECRET_NAME.test(k)))
+    .map(([, v]) => v)
+    .sort((a, b) => b.length - a.length);
+  let out = text;
+  for (const v of values) out = out.split(v).join("***");
+  return out;
+}
+
 export async function runFence(dev: FenceDevice, action: FenceAction, plug?: string): Promise<FenceRun> {
-  const r = await runCommand(dev.agent, [], {
+  const raw = await runCommand(dev.agent, [], {
     input: fenceInput(action, plug, dev.params),
     timeoutMs: dev.timeoutMs,
+    env: childEnv(),
   });
+  // The output goes to the log and the store's event log: an agent that echoes its input (or a
+  // failing one printing its command line) must not leak the device's password there.
+  const r: RunResult = { ...raw, stdout: redact(raw.stdout, dev), stderr: redact(raw.stderr, dev) };
   const ok = action === "status" ? r.code === 0 || r.code === 2 : r.code === 0;
   return {
     action,

@@ -1,6 +1,6 @@
 // The one way this package talks to libvirt: `virsh -c <uri>` per call (no native bindings here).
 // A call costs ~25 ms (process start); start ~0.26 s, destroy ~0.22 s on the lab.
-import { describeFailure, runCommand } from "../proc/run";
+import { childEnv, describeFailure, runCommand } from "../proc/run";
 
 export class LibvirtError extends Error {
   override readonly name = "LibvirtError";
@@ -43,7 +43,7 @@ export class Virsh {
     return runCommand("virsh", ["-q", "-c", this.opts.uri, ...args], {
       timeoutMs: this.opts.timeoutMs ?? 10000,
       ...(input !== undefined ? { input } : {}),
-      env: { ...process.env, LC_ALL: "C" },
+      env: childEnv({ LC_ALL: "C" }),
     });
   }
 }

@@ -4,6 +4,7 @@
 // stream and a periodic timer trigger a full `virsh list` so a lost event cannot go unnoticed.
 import { type ChildProcessByStdio, spawn } from "node:child_process";
 import type { Readable } from "node:stream";
+import { childEnv } from "../proc/run";
 import { type DomainInfo, type DomainState, isActive, type LibvirtDriver } from "./driver";
 
 export interface DomainWatchOptions {
@@ -84,7 +85,7 @@ export class DomainWatch {
     if (this.stopped) return;
     const p = spawn("virsh", ["-q", "-c", this.driver.uri, "event", "--loop", "--event", "lifecycle"], {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, LC_ALL: "C" },
+      env: childEnv({ LC_ALL: "C" }),
     });
     this.proc = p;
     p.stdout.setEncoding("utf8").on("data", () => void this.refresh());

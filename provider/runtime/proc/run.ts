@@ -2,9 +2,26 @@
 // its own process group so a timeout kills the agent and everything it started.
 import { spawn } from "node:child_process";
 
+/**
+ * Names of variables a child must not inherit: the agent's own credentials (VMHA_ETCD_PASSWORD
+ * and the like) are no business of virsh, fence agents or anything they run in turn.
+ */
+const SECRET_ENV = /PASSWORD|SECRET|TOKEN/i;
+
+/** The agent's environment without its secrets, plus `extra` (which is trusted as given). */
+export function childEnv(
+  extra: NodeJS.ProcessEnv = {},
+  base: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(base)) if (!SECRET_ENV.test(k)) env[k] = v;
+  return { ...env, ...extra };
+}
+
 export interface RunOptions {
   /** Written to the child's stdin, which is then closed. */
   input?: string;
+  /** Used as given; without it the child gets childEnv() (never the agent's secrets). */
   env?: NodeJS.ProcessEnv;
   /** Kill the whole process group after this many milliseconds (SIGKILL). */
   timeoutMs?: number;
@@ -25,7 +42,7 @@ export function runCommand(cmd: string, args: readonly string[], opts: RunOption
   const t0 = performance.now();
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
-      env: opts.env ?? process.env,
+      env: opts.env ?? childEnv(),
       cwd: opts.cwd,
       stdio: ["pipe", "pipe", "pipe"],
       detached: true,
