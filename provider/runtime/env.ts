@@ -11,22 +11,30 @@
 //   * Every Store method either completes or throws. An unreachable/slow store throws
 //     StoreUnavailableError (never hangs longer than about keepaliveIntervalMs); on it the
 //     driver treats this host as not primary for the iteration (the primary steps down and
-//     decides nothing) and the core counts down to the isolation response.
+//     decides nothing).
+//   * The heartbeat (Heartbeat) renews the lease on its own timer, never blocked by the loop;
+//     the loop reads its status. Whether the host must isolate itself follows from that
+//     status alone (core/timing.ts), not from whether this iteration's store calls answered.
 //   * Resource and fence methods throw RetryableError (try again later) or TerminalError
 //     (retrying cannot help); both name the resource or host.
 //   * Long operations (fence, start, stop, migrate) may take seconds: the driver does not wait
 //     longer than Clock.budgetMs() for them within one iteration; a late result is delivered
 //     to the core in a later iteration (and the same operation is not started twice meanwhile).
 //
-// Clocks: HostReport.at is the reporting host's Clock.now(). The primary compares it with its
-// own times (a fenced host counts as back only with a report written after it was fenced), so
-// host clocks must agree within timing.maxClockSkewMs (run NTP/chrony).
+// Clocks: Clock.now() is monotonic (never stepped by NTP); every safety duration is measured on
+// it. No decision compares two hosts' clocks: "a report written after a state change" is
+// judged by the manager revision the reporting agent had read (HostReport.managerRevision).
 //
 // Change log (keep compatible; note every change here):
 //   v1   (issue 4): initial port.
 //   v1.1 (issue 4): HostReport.migrated (optional) -- resources the host live-migrated away, by
 //                   assignment epoch; LocalState.migrated (optional). Stores pass reports
 //                   through as JSON, so adapters need no change.
+//   v2   (issue 10): the heartbeat leaves the loop: Store.keepalive() is gone, Env.lease
+//                   (Heartbeat) renews on its own timer and joins only when the loop asks;
+//                   HostReport gains listed, managerRevision, busy and watchdogMs; Watchdog
+//                   gains info(); Env.state persists the last valid spec; Clock.now() is
+//                   monotonic; the loop's idle sleep ends at the core's next deadline.
 
 import type { HostReport, ManagerState, MonitorResult, StoreView } from "./core/model";
 import type { FenceDevice, ResourceSpec } from "./core/spec";
@@ -55,11 +63,6 @@ export type { FenceDevice, ResourceSpec } from "./core/spec";
  */
 export interface Store {
   /**
-   * Renews this host's lease (grants a new one if it expired, and re-puts leases/<host>).
-   * Atomic per call. Throws StoreUnavailableError if the store cannot be reached.
-   */
-  keepalive(): Promise<void>;
-  /**
    * Campaigns (non-blocking) for the election when `eligible`, or resigns when not; returns
    * whether this host holds the election now. Exactly one host holds it at a time (the key is a
    * lease-bound create-if-absent Txn). Throws StoreUnavailableError.
@@ -86,8 +89,13 @@ export interface Store {
  * Operations are idempotent: starting a running resource or stopping a stopped one succeeds.
  */
 export interface ResourceDriver {
-  /** Managed resources (names from the spec) that this host runs now. */
+  /**
+   * Managed resources (names from the spec) that this host runs now. Throws when it cannot
+   * tell (libvirt down): the caller then treats what runs here as unknown, never as nothing.
+   */
   list(spec: Readonly<Record<string, ResourceSpec>>): Promise<string[]>;
+  /** Resources whose state here is not known yet (a first probe pending); maybe running. */
+  unknown?(): string[];
   start(name: string, spec: ResourceSpec): Promise<void>;
   /** `stop`: graceful with the agent's timeout then forced; `kill`: immediate power-off. */
   stop(name: string, spec: ResourceSpec, mode: "stop" | "kill"): Promise<void>;
@@ -105,16 +113,54 @@ export interface Fencer {
   fence(host: string, device: FenceDevice, timeoutMs: number): Promise<boolean>;
 }
 
-/** The host's watchdog (softdog or hardware). Armed once at start with watchdogTimeoutMs. */
+/**
+ * This host's lease as its heartbeat knows it. Times are Clock.now() values. The heartbeat
+ * renews on its own timer; it NEVER grants a new lease by itself after the store said the old
+ * one is gone: the loop calls join() once the isolation response is done.
+ */
+export interface LeaseStatus {
+  /** Lease id; "" when none is held. */
+  id: string;
+  /** +1 with every lease granted by this agent (a re-grant is a new generation). */
+  generation: number;
+  /** Send time of the last renewal (or grant, or resume) the store acknowledged; -Infinity if none. */
+  lastAckSentAt: number;
+  /** The TTL the store enforces for this lease (etcd may raise a short one), ms. */
+  ttlMs: number;
+  /** Set when the store answered that the lease no longer exists. */
+  lostAt?: number;
+}
+
+export interface Heartbeat {
+  status(): LeaseStatus;
+  /**
+   * Grants a new lease of ttlMs (whole seconds) and puts leases/<host> bound to it; a grant whose
+   * put failed does not count. Throws StoreUnavailableError.
+   */
+  join(ttlMs: number): Promise<void>;
+  /** Puts leases/<host> again on the current lease (it was deleted while the lease lives). */
+  putPresence(): Promise<void>;
+}
+
+/** The host's watchdog (softdog or hardware), armed when the agent starts. */
 export interface Watchdog {
   arm(timeoutMs: number): Promise<void>;
   pet(): Promise<void>;
-  /** Clean shutdown only (magic close). */
+  /** Leaving the cluster only (magic close); a restarting agent leaves it armed for the next. */
   disarm(): Promise<void>;
+  /** The real timeout of an armed device, or undefined when there is none (reported to the primary). */
+  info(): { timeoutMs: number } | undefined;
+}
+
+/** What an agent keeps on its host's disk across restarts. */
+export interface LocalDisk {
+  /** The last spec document this host accepted, if any. */
+  loadSpec(): unknown;
+  saveSpec(doc: unknown): void;
 }
 
 export interface Clock {
-  /** Milliseconds since the epoch (real) or since the start of the simulation (logical). */
+  /** Monotonic milliseconds (real: never stepped) or logical time (simulator). */
   now(): number;
   /** Resolves after `ms` (real) or when the logical clock has advanced by `ms`. */
   sleep(ms: number): Promise<void>;
@@ -139,6 +185,8 @@ export interface Env {
   /** Name of the host this agent runs on (a key of spec.hosts). */
   readonly host: string;
   readonly store: Store;
+  readonly lease: Heartbeat;
+  readonly disk: LocalDisk;
   readonly driver: ResourceDriver;
   readonly fencer: Fencer;
   readonly watchdog: Watchdog;

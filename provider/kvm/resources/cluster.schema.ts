@@ -26,6 +26,7 @@ export const TimingInputSchema = z.strictObject({
   leaseTtlMs: ms.optional(),
   watchdogTimeoutMs: ms.optional(),
   selfFenceDeadlineMs: ms.optional(),
+  isolationBudgetMs: ms.optional(),
   fenceTimeoutMs: ms.optional(),
   maxClockSkewMs: z.number().int().nonnegative().optional(),
 });

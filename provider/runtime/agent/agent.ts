@@ -27,13 +27,13 @@ export async function startAgent(cfg: AgentConfig): Promise<AgentHandle> {
   if (cfg.metrics) server = await real.metrics.serve(cfg.metrics);
   await real.start();
   say(
-    `started: cluster ${cfg.cluster}, etcd ${cfg.etcd.join(",")}, libvirt ${cfg.libvirtUri}, lease ttl ${cfg.leaseTtlS} s` +
+    `started: cluster ${cfg.cluster}, etcd ${cfg.etcd.join(",")}, libvirt ${cfg.libvirtUri}` +
       `${cfg.metrics ? `, metrics http://${cfg.metrics}/metrics` : ""}, watchdog ${cfg.watchdog ?? "none"}`,
   );
   const abort = new AbortController();
   let leave = false;
   let crashed = false;
-  const loop = runAgent(real.env, { signal: abort.signal });
+  const loop = runAgent(real.env, { signal: abort.signal, leaving: () => leave });
   const done = loop
     .catch((err: unknown) => {
       crashed = true;

@@ -9,8 +9,12 @@ export class WakeableClock implements Clock {
 
   constructor(private readonly budget: number) {}
 
+  /**
+   * Monotonic: the wall time at process start plus the elapsed time since, so an NTP step never
+   * moves a deadline (the core measures every safety duration on it).
+   */
   now(): number {
-    return Date.now();
+    return performance.timeOrigin + performance.now();
   }
 
   budgetMs(): number {

@@ -26,12 +26,25 @@ export const AgentConfigSchema = z.object({
     .describe(
       "Serve the loop's reads from a watch-fed copy (full read every 5 s); saves a request per iteration",
     ),
-  leaseTtlS: z.number().int().positive().default(1),
+  leaseTtlS: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("Deprecated and ignored: the lease TTL is the spec's timing.leaseTtlMs (one TTL, not two)"),
   libvirtUri: z.string().default("qemu:///system"),
   gracefulStopMs: z.number().int().nonnegative().default(10000),
   ocfTimeoutMs: z.number().int().positive().default(20000),
   budgetMs: z.number().int().positive().default(100),
   watchdog: z.string().optional().describe("Watchdog device, e.g. /dev/watchdog (softdog)"),
+  watchdogTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      "The watchdog's timeout, for devices that do not expose it in /sys/class/watchdog (a kernel device's own value wins)",
+    ),
   fenceSecretsFile: z.string().optional(),
   metrics: z.string().optional().describe("host:port for /metrics"),
   stateDir: z.string().default("/var/lib/vmha"),

@@ -3,13 +3,17 @@
 // then runs the shared driver loop (core/driver.ts runAgent) on it.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Env, Store, StoreView } from "../env";
+import { timingWindows } from "../core/timing";
+import type { Env, Heartbeat as HeartbeatPort, Store, StoreView } from "../env";
 import { AgentFencer } from "../fence/fencer";
 import { LibvirtDriver } from "../libvirt/driver";
 import { DomainWatch } from "../libvirt/watch";
 import { AgentMetrics } from "../metrics/metrics";
 import { EtcdStore } from "../store/etcd-store";
+import { Heartbeat } from "../store/heartbeat";
+import { clusterPrefix, K } from "../store/keys";
 import { DeviceWatchdog, NoWatchdog } from "../watchdog/softdog";
+import { StoreUnavailableError } from "../core/errors";
 import { WakeableClock } from "./clock";
 import { type AgentConfig, etcdPassword } from "./config";
 import { AgentLogger } from "./logger";
@@ -21,6 +25,7 @@ const WAKE_PREFIXES = ["spec", "election", "manager", "leases/", "maintenance/",
 export interface RealEnv {
   env: Env;
   store: EtcdStore;
+  heartbeat: Heartbeat;
   domains: DomainWatch;
   clock: WakeableClock;
   logger: AgentLogger;
@@ -37,7 +42,6 @@ interface SpecHost {
 
 interface SpecLike {
   hosts?: Record<string, SpecHost>;
-  timing?: { watchdogTimeoutMs?: number; leaseTtlMs?: number };
 }
 
 export function createRealEnv(cfg: AgentConfig): RealEnv {
@@ -52,47 +56,99 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
     resumeLeaseId = undefined;
   }
   const password = etcdPassword(cfg);
+  const tls = cfg.etcdCaFile
+    ? {
+        caFile: cfg.etcdCaFile,
+        ...(cfg.etcdCertFile ? { certFile: cfg.etcdCertFile, keyFile: cfg.etcdKeyFile } : {}),
+      }
+    : undefined;
+  const auth = cfg.etcdUser && password ? { username: cfg.etcdUser, password } : undefined;
+  const persistLease = (id: string) => {
+    try {
+      fs.mkdirSync(cfg.stateDir, { recursive: true });
+      fs.writeFileSync(leaseFile, id);
+    } catch (err) {
+      logger.log({
+        level: "warn",
+        host: cfg.host,
+        subject: "lease",
+        message: `cannot persist lease id: ${String(err)}`,
+      });
+    }
+  };
+  const startedAt = new Date().toISOString();
+  const heartbeat = new Heartbeat({
+    endpoints: cfg.etcd,
+    host: cfg.host,
+    presenceKey: `${clusterPrefix(cfg.cluster)}${K.lease(cfg.host)}`,
+    presenceValue: (lease) => JSON.stringify({ host: cfg.host, lease, pid: process.pid, startedAt }),
+    // the spec's keepaliveIntervalMs is the default one; the heartbeat runs before any spec is read
+    intervalMs: 250,
+    now: () => clock.now(),
+    ...(tls ? { tls } : {}),
+    ...(auth ? { auth } : {}),
+    onChange: () => clock.wake(),
+    log: (level, message) => logger.log({ level, host: cfg.host, subject: "lease", message }),
+  });
   const store = new EtcdStore({
     host: cfg.host,
     cluster: cfg.cluster,
     endpoints: cfg.etcd,
     callTimeoutMs: cfg.storeTimeoutMs,
-    leaseTtlS: cfg.leaseTtlS,
+    leaseId: () => heartbeat.status().id,
     watchCache: cfg.watchCache,
     // Wake the loop from the copy's own watch, after the event is applied: a separate watch
     // could wake it before the copy has the change, and the iteration would see nothing new.
     onChange: (key) => {
       if (WAKE_PREFIXES.some((p) => key.startsWith(p))) clock.wake();
     },
-    presence: { pid: process.pid, startedAt: new Date().toISOString() },
-    ...(resumeLeaseId ? { resumeLeaseId } : {}),
-    ...(cfg.etcdCaFile
-      ? {
-          tls: {
-            caFile: cfg.etcdCaFile,
-            ...(cfg.etcdCertFile ? { certFile: cfg.etcdCertFile, keyFile: cfg.etcdKeyFile } : {}),
-          },
-        }
-      : {}),
-    ...(cfg.etcdUser && password ? { auth: { username: cfg.etcdUser, password } } : {}),
-    onLease: (id) => {
+    ...(tls ? { tls } : {}),
+    ...(auth ? { auth } : {}),
+  });
+  const lease: HeartbeatPort = {
+    status: () => heartbeat.status(),
+    join: async (ttlMs) => {
       try {
-        fs.mkdirSync(cfg.stateDir, { recursive: true });
-        fs.writeFileSync(leaseFile, id);
+        await heartbeat.join(ttlMs);
       } catch (err) {
-        logger.log({
-          level: "warn",
-          host: cfg.host,
-          subject: "lease",
-          message: `cannot persist lease id: ${String(err)}`,
+        throw new StoreUnavailableError(`host ${cfg.host}`, `join: ${err instanceof Error ? err.message : String(err)}`, {
+          cause: err,
+        });
+      }
+      store.invalidateView();
+      persistLease(heartbeat.status().id);
+    },
+    putPresence: async () => {
+      try {
+        await heartbeat.putPresence();
+      } catch (err) {
+        throw new StoreUnavailableError(`host ${cfg.host}`, `presence: ${err instanceof Error ? err.message : String(err)}`, {
+          cause: err,
         });
       }
     },
-  });
+  };
+  const specFile = path.join(cfg.stateDir, `${cfg.cluster}.spec.json`);
+  const disk = {
+    loadSpec: (): unknown => {
+      try {
+        return JSON.parse(fs.readFileSync(specFile, "utf8"));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw err;
+      }
+    },
+    saveSpec: (doc: unknown) => {
+      fs.mkdirSync(cfg.stateDir, { recursive: true });
+      const tmp = `${specFile}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify(doc), { mode: 0o600 });
+      fs.renameSync(tmp, specFile);
+    },
+  };
+  let timing: import("../core/spec").TimingSpec | undefined;
   logger.setSink((rec) => store.appendEvent(rec));
 
   let lastSpec: SpecLike | undefined;
-  let ttlWarned = false;
   let watchdogWarned = false;
   const libvirt = new LibvirtDriver({ uri: cfg.libvirtUri, timeoutMs: 15000 });
   const domains = new DomainWatch(libvirt, {
@@ -113,12 +169,14 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
       return addr ? { libvirtUri: `qemu+tcp://${addr}/system`, migrateUri: `tcp://${addr}` } : undefined;
     },
     onDone: () => clock.wake(),
+    // While isolated, a graceful stop must end before the self-fence deadline (timing.ts).
     isolationBudgetMs: () => {
-      const now = performance.now();
-      if (store.lease.validUntilMs > now) return undefined;
-      const t = lastSpec?.timing;
-      const budget = (t?.watchdogTimeoutMs ?? 1500) - (t?.leaseTtlMs ?? 1000);
-      return store.lease.validUntilMs + budget - now;
+      if (!timing) return undefined;
+      const s = heartbeat.status();
+      const w = timingWindows(timing, s.ttlMs || timing.leaseTtlMs);
+      const age = clock.now() - s.lastAckSentAt;
+      if (s.lostAt === undefined && age < w.isolateAfterMs) return undefined;
+      return w.deadlineMs - age;
     },
   });
   const fencer = new AgentFencer({
@@ -144,21 +202,23 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
 
   // The store as the loop sees it, plus metrics of what it reads.
   const observed: Store = {
-    keepalive: () =>
-      store.keepalive().catch((err: unknown) => {
-        metrics.storeUnreachable.inc();
-        throw err;
-      }),
     campaign: async (eligible) => {
       const p = await store.campaign(eligible);
       metrics.isPrimary.set(p ? 1 : 0);
       return p;
     },
     read: async (): Promise<StoreView> => {
-      const v = await store.read();
+      let v: StoreView;
+      try {
+        v = await store.read();
+      } catch (err) {
+        metrics.storeUnreachable.inc();
+        throw err;
+      }
       metrics.iterations.inc();
       lastSpec = v.spec as typeof lastSpec;
-      const ttl = lastSpec?.timing?.leaseTtlMs ?? 1000;
+      const t = (v.spec as { timing?: import("../core/spec").TimingSpec } | undefined)?.timing;
+      if (t && typeof t.leaseTtlMs === "number") timing = t;
       if (!watchdogWarned && !cfg.watchdog) {
         watchdogWarned = true;
         logger.log({
@@ -166,16 +226,7 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
           host: cfg.host,
           subject: "agent",
           message:
-            "no watchdog (--watchdog /dev/watchdog after modprobe softdog): if this agent hangs or dies, only this host's fence device can stop its VMs before they restart elsewhere",
-        });
-      }
-      if (!ttlWarned && ttl !== cfg.leaseTtlS * 1000) {
-        ttlWarned = true;
-        logger.log({
-          level: "warn",
-          host: cfg.host,
-          subject: "lease",
-          message: `spec timing.leaseTtlMs is ${ttl} but this agent's lease TTL is ${cfg.leaseTtlS * 1000} ms (--lease-ttl); set them equal`,
+            "no watchdog (--watchdog /dev/watchdog after modprobe softdog): if this agent hangs, only this host's fence device can stop its VMs, so the primary never frees them on the self-fence deadline alone",
         });
       }
       if (v.manager) {
@@ -196,9 +247,11 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
   const env: Env = {
     host: cfg.host,
     store: observed,
+    lease,
+    disk,
     driver,
     fencer,
-    watchdog: cfg.watchdog ? new DeviceWatchdog(cfg.watchdog) : new NoWatchdog(),
+    watchdog: cfg.watchdog ? new DeviceWatchdog(cfg.watchdog, cfg.watchdogTimeoutMs) : new NoWatchdog(),
     clock,
     log: logger,
   };
@@ -207,11 +260,24 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
   return {
     env,
     store,
+    heartbeat,
     domains,
     clock,
     logger,
     metrics,
     async start() {
+      // Take over the previous run's lease if it still lives (its VMs are under it); else the
+      // loop finds the lease lost, isolates what must stop, and joins.
+      if (resumeLeaseId) {
+        const ok = await heartbeat.resume(resumeLeaseId).catch(() => false);
+        logger.log({
+          level: ok ? "info" : "warn",
+          host: cfg.host,
+          subject: "lease",
+          message: ok ? `resumed lease ${resumeLeaseId}` : `lease ${resumeLeaseId} of the previous run is gone or unreachable`,
+        });
+      }
+      heartbeat.start();
       await domains.start();
       try {
         if (!cfg.watchCache) watchers = await store.watch(WAKE_PREFIXES, () => clock.wake());
@@ -229,7 +295,10 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
       domains.stop();
       if (!revokeLease && handOffS > 0) {
         try {
-          await store.handOff(handOffS);
+          await store.resign().catch(() => undefined);
+          const id = await heartbeat.handOff(handOffS);
+          persistLease(id);
+          await store.moveReport(id).catch(() => undefined);
         } catch (err) {
           logger.log({
             level: "warn",
@@ -245,6 +314,8 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
         /* closing anyway */
       }
       await store.close(revokeLease);
+      if (revokeLease) await heartbeat.revoke().catch(() => undefined);
+      heartbeat.close();
       if (revokeLease) fs.rmSync(leaseFile, { force: true });
     },
   };

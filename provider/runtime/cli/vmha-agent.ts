@@ -24,13 +24,18 @@ const program = new Command()
     process.env["VMHA_ETCD_USER"],
   )
   .option("--etcd-password-file <file>", "file holding the etcd password")
-  .option("--lease-ttl <s>", "lease TTL in seconds", process.env["VMHA_LEASE_TTL"])
+  .option("--lease-ttl <s>", "ignored: the lease TTL is the spec's timing.leaseTtlMs", process.env["VMHA_LEASE_TTL"])
   .option("--libvirt <uri>", "libvirt URI", process.env["VMHA_LIBVIRT_URI"])
   .option("--metrics <addr:port>", "serve Prometheus /metrics here", process.env["VMHA_METRICS"])
   .option(
     "--watchdog <device>",
     "watchdog device (e.g. /dev/watchdog after modprobe softdog)",
     process.env["VMHA_WATCHDOG"],
+  )
+  .option(
+    "--watchdog-timeout <ms>",
+    "the watchdog's timeout when the device does not expose one (/sys/class/watchdog/*/timeout)",
+    process.env["VMHA_WATCHDOG_TIMEOUT_MS"],
   )
   .option(
     "--fence-secrets <file>",
@@ -59,6 +64,7 @@ async function main(): Promise<void> {
       libvirtUri: o["libvirt"],
       metrics: o["metrics"],
       watchdog: o["watchdog"],
+      watchdogTimeoutMs: num(o["watchdogTimeout"]),
       fenceSecretsFile: o["fenceSecrets"],
       stateDir: o["stateDir"],
       gracefulStopMs: num(o["gracefulStop"]),

@@ -150,7 +150,11 @@ program
   .action((resource: string, host: string) =>
     withStore(async (s) => {
       const id = `${Date.now()}-${resource}`;
-      await s.ns.put(K.migrateRequest(id)).value(JSON.stringify({ id, resource, target: host }));
+      // The request lives for ten minutes: the primary remembers the handled requests that still
+      // exist, so a key left behind forever would be remembered forever.
+      const lease = s.ns.lease(600, { autoKeepAlive: false });
+      await lease.put(K.migrateRequest(id)).value(JSON.stringify({ id, resource, target: host }));
+      lease.release();
       process.stdout.write(`migration of ${resource} to ${host} requested (${id})\n`);
     }),
   );

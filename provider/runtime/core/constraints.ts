@@ -50,7 +50,7 @@ export function applyConstraints(
 ): SpecIssue[] {
   const issues: SpecIssue[] = [];
   const need = (c: string, r: string) => {
-    if (resources[r]) return true;
+    if (Object.hasOwn(resources, r)) return true;
     issues.push({ property: `constraints.${c}`, reason: `names resource ${r}, which is not in resources` });
     return false;
   };

@@ -1,7 +1,7 @@
 // The working context of one manager step: the spec, the view, the time, the state being
 // built (copy-on-write per record, so a step over 8000 resources copies only what it
 // changes), the actions and the notes the sentence is made of. Pure.
-import type { Action, HostRecord, ManagerState, ResourceRecord, StoreView } from "./model";
+import type { Action, HostRecord, HostReport, ManagerState, ResourceRecord, StoreView } from "./model";
 import type { ClusterSpec } from "./spec";
 import { type HostState, type ResourceState, setState } from "./states";
 
@@ -25,6 +25,8 @@ export class ManagerContext {
   /** Protected resources, and those of them started (counted in the resource pass). */
   readonly census = { protected: 0, started: 0 };
   private readonly copiedResources = new Set<string>();
+  /** This primary's own first sighting of each fencing host's expiry (see LocalState). */
+  readonly observed: Record<string, number>;
 
   constructor(
     readonly spec: ClusterSpec,
@@ -33,7 +35,9 @@ export class ManagerContext {
     base: ManagerState,
     inFlight: readonly string[],
     readonly self: string,
+    observed: Readonly<Record<string, number>> = {},
   ) {
+    this.observed = { ...observed };
     this.state = { ...base, hosts: { ...base.hosts }, resources: { ...base.resources } };
     this.leases = new Set(view.leases);
     this.maintenance = new Set(view.maintenance);
@@ -61,11 +65,41 @@ export class ManagerContext {
 
   hostState(name: string, to: HostState, reason: string): void {
     this.eligible = undefined;
-    setState("host", name, this.host(name), to, reason, this.now, this.actions);
+    const h = this.host(name);
+    if (h.state !== to) h.rev = this.view.managerRevision;
+    setState("host", name, h, to, reason, this.now, this.actions);
   }
 
   resState(name: string, to: ResourceState, reason: string): void {
-    setState("resource", name, this.res(name), to, reason, this.now, this.actions);
+    const r = this.res(name);
+    if (r.state !== to) r.rev = this.view.managerRevision;
+    setState("resource", name, r, to, reason, this.now, this.actions);
+  }
+
+  /** Marks a change of a resource's assignment that reports must have seen to prove anything. */
+  touch(name: string): void {
+    this.res(name).rev = this.view.managerRevision;
+  }
+
+  /**
+   * What host h's report proves about r, for a decision that depends on the change recorded
+   * at `since` (a manager revision): "running", "stopped" (surely not running there), or
+   * "unknown". Only a report of a live, online host, made after a successful list, by an agent
+   * that had read the change, with no operation on r in flight there, proves "stopped".
+   */
+  proof(h: string | undefined, r: string, since: number | undefined): "running" | "stopped" | "unknown" {
+    const rep = this.trusted(h);
+    if (!rep) return "unknown";
+    if (rep.running.includes(r)) return "running";
+    if (!rep.listed || rep.busy.includes(r)) return "unknown";
+    return rep.managerRevision > (since ?? -1) ? "stopped" : "unknown";
+  }
+
+  /** A report of `host` the primary may trust: its lease is alive and it is online/maintenance. */
+  trusted(host: string | undefined): HostReport | undefined {
+    if (!host || !this.leases.has(host)) return undefined;
+    const s = this.state.hosts[host]?.state;
+    return s === "online" || s === "maintenance" ? this.view.reports[host] : undefined;
   }
 
   log(subject: string, message: string, level: "info" | "warn" | "error" = "info"): void {
@@ -87,7 +121,7 @@ export class ManagerContext {
   /** True if the step changed anything that must be committed. */
   changed(base: ManagerState | undefined): boolean {
     if (!base || base.specRevision !== this.state.specRevision || base.seq !== this.state.seq) return true;
-    if (base.handledRequests.length !== this.state.handledRequests.length) return true;
+    if (base.handledRequests.join("\n") !== this.state.handledRequests.join("\n")) return true;
     if (Object.keys(base.hosts).length !== Object.keys(this.state.hosts).length) return true;
     if (this.structureChanged) return true;
     for (const h of this.copiedHosts) {

@@ -24,12 +24,15 @@ export function decide(
   const actions: Action[] = [];
   const notes: Note[] = [];
   let manager: ManagerState | undefined = snapshot.view.manager;
-  const acting = snapshot.isPrimary && snapshot.storeReachable && event.type !== "commit-failed";
+  const acting =
+    snapshot.isPrimary && snapshot.storeReachable && !snapshot.managerInvalid && event.type !== "commit-failed";
   const wasPrimary = snapshot.local.primary;
+  let observed = snapshot.local.observedExpiry;
   if (acting && (event.type === "tick" || event.type === "fence-result")) {
     if (!wasPrimary) actions.push(primaryLog("elected: deciding for the cluster"));
     const step = runManager(snapshot, event, now, placer);
     manager = step.state;
+    observed = step.observed;
     actions.push(...step.actions);
     notes.push(...step.notes);
   } else if (!acting && wasPrimary && event.type !== "fence-result") {
@@ -47,8 +50,34 @@ export function decide(
   if (event.type === "tick" || event.type === "store-unreachable" || event.type === "commit-failed") {
     next.primary = acting;
   }
+  // sightings of expiries are only good for the tenure they were made in
+  if (acting) next.observedExpiry = observed;
+  else if (!next.primary) delete next.observedExpiry;
   const sentence = pick(notes) ?? snapshot.local.lastSentence ?? "idle";
-  return { actions, next: { local: next, manager }, sentence };
+  const wakeInMs = minDefined(local.wakeInMs, acting ? nextSelfFenceDeadline(manager, observed, snapshot, now) : undefined);
+  return { actions, next: { local: next, manager }, sentence, ...(wakeInMs !== undefined ? { wakeInMs } : {}) };
+}
+
+/** ms until the earliest self-fence deadline this primary is waiting for. */
+function nextSelfFenceDeadline(
+  manager: ManagerState | undefined,
+  observed: Readonly<Record<string, number>> | undefined,
+  snap: Snapshot,
+  now: number,
+): number | undefined {
+  let best: number | undefined;
+  for (const [h, at] of Object.entries(observed ?? {})) {
+    if (manager?.hosts[h]?.state !== "fencing") continue;
+    const left = at + snap.spec.timing.selfFenceDeadlineMs - now;
+    if (left > 0 && (best === undefined || left < best)) best = left;
+  }
+  return best;
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
 }
 
 function primaryLog(message: string): Action {

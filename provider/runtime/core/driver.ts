@@ -1,18 +1,21 @@
 // The shared driver loop: takes an Env, builds the snapshot, calls the pure decide(), carries
-// out its actions and feeds their results back as events. The real agent (issue 5) and the
-// simulator run exactly this code; only the Env differs. No IO of its own: everything goes
-// through the Env, so this file is as deterministic as the Env it is given.
+// out its actions and feeds their results back as events. The real agent and the simulator run
+// exactly this code; only the Env differs. No IO of its own: everything goes through the Env,
+// so this file is as deterministic as the Env it is given.
 //
 // One iteration:
-//   1. keepalive, read (one consistent StoreView), campaign -> isPrimary; any StoreUnavailable
-//      makes the iteration "store unreachable" (not primary, last view kept, event
-//      store-unreachable) so a primary that loses the store steps down and decides nothing;
-//   2. list what the local hypervisor runs;
+//   1. read (one consistent StoreView, validated: core/validate.ts) and campaign -> isPrimary;
+//      a StoreUnavailable makes the iteration "store unreachable" (not primary, last view kept)
+//      so a primary that loses the store steps down and decides nothing. The lease is NOT
+//      renewed here: the heartbeat (Env.lease) does that on its own timer, and the snapshot
+//      carries its status, taken after the read;
+//   2. list what the local hypervisor runs (a failed list is "unknown", never "nothing");
 //   3. decide(tick | store-unreachable), then decide() once per result event of the actions;
 //      commit (CAS) runs first and a failed commit drops the rest of that decision;
-//   4. report, pet the watchdog if the core asked for it; return the sentence.
+//   4. report, pet the watchdog if the core allowed it (checked again against the lease at the
+//      moment of the pet); return the sentence and when to look again.
 
-import type { Env } from "../env";
+import type { Env, LeaseStatus } from "../env";
 import { decide } from "./decide";
 import { mayCampaign } from "./election";
 import { errorMessage, NotPrimaryError, RetryableError, StoreUnavailableError } from "./errors";
@@ -20,12 +23,15 @@ import {
   type Action,
   type CoreEvent,
   emptyLocal,
+  type HostReport,
+  type LeaseView,
   type LocalState,
   type Snapshot,
   type StoreView,
 } from "./model";
 import { buildReport } from "./report";
 import { type ClusterSpec, type FenceDevice, type ResourceSpec, tryParseSpec } from "./spec";
+import { checkView } from "./validate";
 
 /** Per-agent memory carried across iterations. */
 export interface AgentRuntime {
@@ -33,25 +39,69 @@ export interface AgentRuntime {
   spec?: ClusterSpec;
   specRevision: number;
   view?: StoreView;
+  /** The manager key held an invalid value at the last read. */
+  managerInvalid: boolean;
   /** Long operations still running, by key ("fence:h2", "start:web"). */
   inFlight: Map<string, Promise<CoreEvent>>;
   /** Results that arrived after the iteration that started them. */
   completed: CoreEvent[];
   lastSentence?: string;
+  /** The spec saved on the host's disk was looked at (once per process). */
+  diskChecked: boolean;
+  /** Rejected store values already logged (key -> reason), so each is said once. */
+  rejected: Map<string, string>;
+  /** ms from the end of the last iteration to the core's next deadline. */
+  wakeInMs?: number;
 }
 
 export function newAgentRuntime(host: string): AgentRuntime {
-  return { local: emptyLocal(host), specRevision: -1, inFlight: new Map(), completed: [] };
+  return {
+    local: emptyLocal(host),
+    specRevision: -1,
+    managerInvalid: false,
+    inFlight: new Map(),
+    completed: [],
+    diskChecked: false,
+    rejected: new Map(),
+  };
+}
+
+const EMPTY_VIEW: StoreView = {
+  revision: 0,
+  spec: undefined,
+  specRevision: 0,
+  manager: undefined,
+  managerRevision: 0,
+  leases: [],
+  primary: undefined,
+  reports: {},
+  maintenance: [],
+  migrateRequests: [],
+};
+
+/** The heartbeat's status as the core sees it, at `now`. */
+export function leaseView(s: LeaseStatus, now: number): LeaseView {
+  const sinceAckMs = s.lastAckSentAt === Number.NEGATIVE_INFINITY ? Number.POSITIVE_INFINITY : now - s.lastAckSentAt;
+  const lost = s.id === "" || s.lostAt !== undefined;
+  return {
+    state: lost ? "lost" : sinceAckMs < s.ttlMs ? "held" : "unknown",
+    sinceAckMs,
+    ttlMs: s.ttlMs,
+    generation: s.generation,
+  };
 }
 
 const MAX_DECISIONS = 200;
 
-/** Runs one iteration and returns its sentence. Throws only on programming errors. */
+/** Runs one iteration and returns its sentence. Throws only on programming errors outside decide(). */
 export async function runIteration(env: Env, agent: AgentRuntime): Promise<string> {
+  if (!agent.diskChecked) restoreSpec(env, agent);
+  const read = await readStore(env, agent);
+  // Taken after the read: a deadline counted from an observation starts when it was made.
   const now = env.clock.now();
-  const read = await readStore(env, agent, now);
-  if (!agent.spec || !agent.view) return say(env, agent, "waiting for a valid cluster spec in the store");
+  if (!agent.spec) return say(env, agent, "waiting for a valid cluster spec in the store");
   let running: string[];
+  let listed = true;
   try {
     running = await env.driver.list(agent.spec.resources);
   } catch (err) {
@@ -59,47 +109,120 @@ export async function runIteration(env: Env, agent: AgentRuntime): Promise<strin
       level: "warn",
       host: env.host,
       subject: "driver",
-      message: `list failed: ${errorMessage(err)}`,
+      message: `list failed (what runs here is unknown): ${errorMessage(err)}`,
     });
     running = agent.local.running;
+    listed = false;
   }
+  const lease = leaseView(env.lease.status(), env.clock.now());
   const snap: Snapshot = {
     self: env.host,
     spec: agent.spec,
-    view: agent.view,
+    view: agent.view ?? EMPTY_VIEW,
     storeReachable: read.reachable,
-    isPrimary: read.isPrimary,
-    inFlight: [...agent.inFlight.keys()],
+    isPrimary: read.isPrimary && lease.state === "held",
+    lease,
+    listed,
     running,
+    unknown: env.driver.unknown?.() ?? [],
+    managerInvalid: agent.managerInvalid,
+    inFlight: [...agent.inFlight.keys()],
     local: agent.local,
   };
   const queue: CoreEvent[] = agent.completed.splice(0);
   queue.push(read.reachable ? { type: "tick" } : { type: "store-unreachable", error: read.error ?? "" });
   let sentence = "";
-  let pet = false;
+  const pets: Action[] = [];
+  let wakeInMs: number | undefined;
   for (let n = 0; n < queue.length && n < MAX_DECISIONS; n++) {
     const ev = queue[n]!;
     agent.inFlight.delete(eventKey(ev) ?? "");
     snap.inFlight = [...agent.inFlight.keys()];
-    const d = decide(snap, ev, now);
+    let d: ReturnType<typeof decide>;
+    try {
+      d = decide(snap, ev, now);
+    } catch (err) {
+      // A bug must not kill the agent (every host would crash-loop on the same input): log it,
+      // keep the last good state, and pet nothing from this iteration.
+      env.log.log({
+        level: "error",
+        host: env.host,
+        subject: "core",
+        message: `decision failed on ${ev.type}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      });
+      pets.length = 0;
+      sentence = `decision failed: ${errorMessage(err)}`;
+      break;
+    }
     snap.local = d.next.local;
     if (ev.type === "tick" || ev.type === "store-unreachable" || ev.type === "fence-result" || !sentence) {
       sentence = d.sentence;
     }
-    pet = pet || d.actions.some((a) => a.type === "watchdog");
+    if (d.wakeInMs !== undefined) wakeInMs = Math.min(wakeInMs ?? d.wakeInMs, d.wakeInMs);
+    // the last decision's pet verdict is the one that holds
+    const pet = d.actions.filter((a) => a.type === "watchdog");
+    if (ev.type === "tick" || ev.type === "store-unreachable" || pets.length > 0 || pet.length > 0) {
+      pets.length = 0;
+      pets.push(...pet);
+    }
     queue.push(...(await execute(env, agent, snap, d.actions)));
   }
   agent.local = snap.local;
   agent.view = snap.view;
-  if (read.reachable) {
+  agent.wakeInMs = wakeInMs;
+  if (read.reachable && lease.state !== "lost") {
     try {
-      await env.store.report(buildReport(agent.local, now));
+      await env.store.report(reportOf(env, agent, snap));
     } catch (err) {
       if (!(err instanceof StoreUnavailableError)) throw err;
     }
   }
-  if (pet) await env.watchdog.pet();
+  await maybePet(env, pets);
   return say(env, agent, sentence);
+}
+
+function reportOf(env: Env, agent: AgentRuntime, snap: Snapshot): HostReport {
+  const busy = new Set(snap.unknown);
+  for (const k of agent.inFlight.keys()) {
+    const [op, r] = k.split(":");
+    if (r && (op === "start" || op === "stop" || op === "migrate")) busy.add(r);
+  }
+  const wd = env.watchdog.info();
+  return buildReport(agent.local, env.clock.now(), {
+    managerRevision: snap.view.managerRevision,
+    listed: snap.listed,
+    busy: [...busy].sort(),
+    ...(wd ? { watchdogMs: wd.timeoutMs } : {}),
+  });
+}
+
+/** Pets if the core allowed it and, for a lease-bound pet, the last ack is still young enough. */
+async function maybePet(env: Env, pets: Action[]): Promise<void> {
+  const pet = pets.find((a) => a.type === "watchdog");
+  if (!pet || pet.type !== "watchdog") return;
+  if (pet.maxAckAgeMs !== undefined) {
+    const s = env.lease.status();
+    if (s.lostAt !== undefined || env.clock.now() - s.lastAckSentAt >= pet.maxAckAgeMs) return;
+  }
+  await env.watchdog.pet();
+}
+
+/** A restarted agent that cannot reach the store still knows what it ran and how to isolate. */
+function restoreSpec(env: Env, agent: AgentRuntime): void {
+  agent.diskChecked = true;
+  let doc: unknown;
+  try {
+    doc = env.disk.loadSpec();
+  } catch (err) {
+    env.log.log({ level: "warn", host: env.host, subject: "spec", message: `saved spec unreadable: ${errorMessage(err)}` });
+    return;
+  }
+  if (doc === undefined) return;
+  const r = tryParseSpec(doc);
+  if (r.ok) {
+    agent.spec = r.spec;
+    env.log.log({ level: "info", host: env.host, subject: "spec", message: "using the spec saved on this host until the store answers" });
+  }
 }
 
 interface ReadResult {
@@ -108,14 +231,17 @@ interface ReadResult {
   error?: string;
 }
 
-async function readStore(env: Env, agent: AgentRuntime, now: number): Promise<ReadResult> {
+async function readStore(env: Env, agent: AgentRuntime): Promise<ReadResult> {
   try {
-    await env.store.keepalive();
-    agent.local = { ...agent.local, leaseOkAt: now };
-    const view = await env.store.read();
+    const checked = checkView(await env.store.read());
+    logRejected(env, agent, checked.rejected);
+    const view = checked.view;
     agent.view = view;
+    agent.managerInvalid = checked.managerInvalid;
     if (view.specRevision !== agent.specRevision) loadSpec(env, agent, view);
-    const isPrimary = agent.spec ? await env.store.campaign(mayCampaign(view, env.host)) : false;
+    const held = leaseView(env.lease.status(), env.clock.now()).state === "held";
+    const eligible = held && !checked.managerInvalid && mayCampaign(view, env.host);
+    const isPrimary = agent.spec ? await env.store.campaign(eligible) : false;
     return { reachable: true, isPrimary };
   } catch (err) {
     if (!(err instanceof StoreUnavailableError)) throw err;
@@ -123,11 +249,25 @@ async function readStore(env: Env, agent: AgentRuntime, now: number): Promise<Re
   }
 }
 
+function logRejected(env: Env, agent: AgentRuntime, rejected: ReadonlyArray<{ key: string; reason: string }>): void {
+  const now = new Map(rejected.map((r) => [r.key, r.reason]));
+  for (const [key, reason] of now) {
+    if (agent.rejected.get(key) === reason) continue;
+    env.log.log({ level: "error", host: env.host, subject: "store", message: `ignoring ${key}: ${reason}` });
+  }
+  agent.rejected = now;
+}
+
 function loadSpec(env: Env, agent: AgentRuntime, view: StoreView): void {
   agent.specRevision = view.specRevision;
   const r = tryParseSpec(view.spec);
   if (r.ok) {
     agent.spec = r.spec;
+    try {
+      env.disk.saveSpec(view.spec);
+    } catch (err) {
+      env.log.log({ level: "warn", host: env.host, subject: "spec", message: `cannot save the spec: ${errorMessage(err)}` });
+    }
     for (const w of r.warnings) {
       env.log.log({ level: "warn", host: env.host, subject: "spec", message: `${w.property}: ${w.reason}` });
     }
@@ -161,12 +301,30 @@ async function execute(
       if (!(await commit(env, snap, a.revision, a.state))) return [{ type: "commit-failed", error: "lost" }];
     } else if (a.type === "watchdog") {
       // petted once at the end of the iteration
+    } else if (a.type === "join" || a.type === "presence") {
+      await leaseAction(env, snap, a.type);
     } else {
       for (const [key, op] of operations(env, snap, a)) started.push(runLong(env, agent, key, op));
     }
   }
   const results = await Promise.all(started);
   return results.filter((e): e is CoreEvent => e !== undefined);
+}
+
+async function leaseAction(env: Env, snap: Snapshot, what: "join" | "presence"): Promise<void> {
+  try {
+    if (what === "join") await env.lease.join(snap.spec.timing.leaseTtlMs);
+    else await env.lease.putPresence();
+    env.log.log({
+      level: "info",
+      host: env.host,
+      subject: "lease",
+      message: what === "join" ? "joined with a new lease" : "presence key put again (it was missing)",
+    });
+  } catch (err) {
+    if (!(err instanceof StoreUnavailableError)) throw err;
+    env.log.log({ level: "warn", host: env.host, subject: "lease", message: `${what} failed: ${err.message}` });
+  }
 }
 
 async function commit(
@@ -314,23 +472,27 @@ async function runLong(env: Env, agent: AgentRuntime, key: string, op: Op): Prom
   return undefined;
 }
 
-/** Runs iterations every keepaliveIntervalMs until `signal` aborts. Arms the watchdog first. */
+/**
+ * Runs iterations every keepaliveIntervalMs (sooner when the core has a deadline) until
+ * `signal` aborts. The watchdog is armed before the first iteration; it is disarmed (magic
+ * close) only when the host leaves the cluster: a restarting agent leaves it armed, so the
+ * next one must take over in time.
+ */
 export async function runAgent(
   env: Env,
-  opts: { signal?: AbortSignal; onSentence?: (s: string) => void } = {},
+  opts: { signal?: AbortSignal; onSentence?: (s: string) => void; leaving?: () => boolean } = {},
 ) {
   const agent = newAgentRuntime(env.host);
-  let armed = false;
+  restoreSpec(env, agent);
+  await env.watchdog.arm(agent.spec?.timing.watchdogTimeoutMs ?? 2000);
   while (!opts.signal?.aborted) {
     const began = env.clock.now();
     const sentence = await runIteration(env, agent);
     opts.onSentence?.(sentence);
-    if (!armed && agent.spec) {
-      await env.watchdog.arm(agent.spec.timing.watchdogTimeoutMs);
-      armed = true;
-    }
-    const period = agent.spec?.timing.keepaliveIntervalMs ?? 1000;
-    await env.clock.sleep(Math.max(0, period - (env.clock.now() - began)));
+    const period = agent.spec?.timing.keepaliveIntervalMs ?? 250;
+    const elapsed = env.clock.now() - began;
+    const wait = Math.min(period - elapsed, agent.wakeInMs ?? Number.POSITIVE_INFINITY);
+    await env.clock.sleep(Math.max(0, Math.ceil(wait)));
   }
-  if (armed) await env.watchdog.disarm();
+  if (opts.leaving?.()) await env.watchdog.disarm();
 }

@@ -10,6 +10,9 @@ import type { CoreEvent, HostRecord } from "./model";
 export function stepHosts(ctx: ManagerContext, event: CoreEvent): void {
   if (event.type === "fence-result") onFenceResult(ctx, event);
   for (const name of Object.keys(ctx.spec.hosts).sort()) stepHost(ctx, name);
+  for (const h of Object.keys(ctx.observed)) {
+    if (ctx.state.hosts[h]?.state !== "fencing") delete ctx.observed[h];
+  }
 }
 
 function onFenceResult(ctx: ManagerContext, ev: Extract<CoreEvent, { type: "fence-result" }>): void {
@@ -35,12 +38,13 @@ function stepHost(ctx: ManagerContext, name: string): void {
   if (s === "offline") {
     if (alive) ctx.hostState(name, "online", "lease granted");
   } else if (s === "fenced") {
-    // the lease of a host fenced a moment ago may still be alive: only a report written after
-    // the fence (by the rebooted agent, on its new lease) shows that it is back
+    // the lease of a host fenced a moment ago may still be alive: only a report by an agent
+    // that had read the fence (the rebooted one, on its new lease) shows that it is back
     const rep = ctx.view.reports[name];
-    if (alive && rep && rep.at > rec.since)
+    if (alive && rep && rep.managerRevision > (rec.rev ?? -1))
       ctx.hostState(name, "online", "back with a new lease after fencing");
   } else if (s === "online" || s === "maintenance") {
+    if (alive) noteWatchdog(ctx, name);
     if (!alive) suspect(ctx, name);
     else if (s === "online" && ctx.maintenance.has(name))
       ctx.hostState(name, "maintenance", "operator requested maintenance");
@@ -54,13 +58,33 @@ function stepHost(ctx: ManagerContext, name: string): void {
   }
 }
 
+/** Keeps the host's advertised watchdog in its record: the self-fence rule depends on it. */
+function noteWatchdog(ctx: ManagerContext, name: string): void {
+  const rep = ctx.view.reports[name];
+  if (!rep) return;
+  const ms = rep.watchdogMs;
+  if (ctx.state.hosts[name]?.watchdogMs === ms) return;
+  const h = ctx.host(name);
+  if (ms === undefined) delete h.watchdogMs;
+  else h.watchdogMs = ms;
+}
+
 /** Lease gone: suspect, and fencing begins in the same step (one commit records both). */
 function suspect(ctx: ManagerContext, name: string): void {
   ctx.hostState(name, "suspect", "lease expired");
   const h = ctx.host(name);
   h.expiredAt = ctx.now;
+  ctx.observed[name] = ctx.now;
   delete h.fence;
   beginFencing(ctx, name);
+}
+
+/**
+ * The self-fence rule needs a watchdog that bounds a hung agent: only a host that reported an
+ * armed one no longer than timing.watchdogTimeoutMs is freed by the deadline alone.
+ */
+function selfFences(ctx: ManagerContext, rec: HostRecord): boolean {
+  return rec.watchdogMs !== undefined && rec.watchdogMs <= ctx.spec.timing.watchdogTimeoutMs;
 }
 
 function beginFencing(ctx: ManagerContext, name: string): void {
@@ -107,54 +131,74 @@ function markRecovering(ctx: ManagerContext, host: string): void {
 function progressFencing(ctx: ManagerContext, name: string): void {
   const rec = ctx.state.hosts[name]!;
   const t = ctx.spec.timing;
-  if (rec.fence?.confirmedAt !== undefined) {
+  const alive = ctx.leases.has(name);
+  if (rec.fence?.confirmedAt !== undefined && alive) {
+    // A host that renews a lease after its device said "off" is not off (wrong plug, a BMC
+    // that lies): that is no proof.
+    const h = ctx.host(name);
+    h.fence = { ...h.fence!, lastError: "device said off, but the host still renews its lease" };
+    delete h.fence.confirmedAt;
+    ctx.log(`host ${name}`, "fence device said off, but the host still renews its lease: not proof", "error");
+  } else if (rec.fence?.confirmedAt !== undefined) {
     freeResources(ctx, name, true);
     ctx.hostState(name, "fenced", "fence device confirmed off");
     return;
   }
-  const deadline = (rec.expiredAt ?? rec.since) + t.selfFenceDeadlineMs;
+  // The deadline runs from this primary's own sighting of the expiry: a time written by
+  // another primary, on another clock, is never trusted.
+  ctx.observed[name] ??= ctx.now;
+  const deadline = ctx.observed[name]! + t.selfFenceDeadlineMs;
   const waiting: string[] = [];
-  if (ctx.now >= deadline) {
+  if (alive) {
+    // back with a new lease before any proof: its own fresh report is the proof
+    if (rejoin(ctx, name, rec)) return;
+  } else if (ctx.now >= deadline && selfFences(ctx, rec)) {
     waiting.push(...freeResources(ctx, name, false));
     if (waiting.length === 0) {
       ctx.hostState(
         name,
         "fenced",
-        `self-fence deadline passed (lease expiry + ${fmtMs(t.selfFenceDeadlineMs)})`,
+        `self-fence deadline passed (lease expiry + ${fmtMs(t.selfFenceDeadlineMs)}, watchdog ${fmtMs(rec.watchdogMs!)})`,
       );
       return;
     }
-    if (rejoin(ctx, name, rec, waiting)) return;
   }
   const device = ctx.spec.hosts[name]?.fence;
   if (device) maybeFence(ctx, name, rec, device);
-  ctx.note(0, fencingSentence(ctx, name, deadline, waiting));
+  ctx.note(0, fencingSentence(ctx, name, rec, deadline, waiting));
 }
 
 /**
- * Past the deadline, isolation-none resources still wait for proof. If the host is back (live
- * lease and a report written since its lease expired), its own agent is that proof: what it
- * runs stays there, what it does not run is freed, and the host is online again.
+ * The host is back with a live lease while being fenced. Its agent saw itself fencing and
+ * stopped what must stop; a report it made after reading that state, from a successful list,
+ * is the proof: what it runs with isolation response none stays there, what it surely does not
+ * run is freed, and it is online again once nothing is unaccounted for.
  */
-function rejoin(ctx: ManagerContext, name: string, rec: HostRecord, waiting: string[]): boolean {
+function rejoin(ctx: ManagerContext, name: string, rec: HostRecord): boolean {
   const rep = ctx.view.reports[name];
-  if (!ctx.leases.has(name) || !rep || rep.at < (rec.expiredAt ?? rec.since)) return false;
-  for (const r of waiting) {
-    if (ctx.state.resources[r]?.target) continue; // interrupted move: resources.ts weighs both sides
-    const m = ctx.res(r);
-    if (rep.running.includes(r)) {
+  if (!rep || !rep.listed || rep.managerRevision <= (rec.rev ?? -1)) return false;
+  let open = 0;
+  const all = ctx.state.resources;
+  for (const r in all) {
+    const res = all[r]!;
+    if (res.node !== name || res.state !== "recovering" || res.target) continue;
+    const runs = rep.running.includes(r) || rep.busy.includes(r);
+    if (runs && ctx.spec.resources[r]?.isolationResponse === "none" && rep.running.includes(r)) {
+      const m = ctx.res(r);
       m.epoch = ctx.nextEpoch();
       ctx.resState(r, "started", `still running on ${name}, which is back`);
+    } else if (runs) {
+      open++;
     } else {
-      delete m.node;
+      delete ctx.res(r).node;
       ctx.log(`resource ${r}`, `freed: ${name} is back and does not run it`);
     }
   }
-  ctx.hostState(
-    name,
-    "online",
-    "back after its self-fence deadline; its isolation-none resources are accounted for",
-  );
+  if (open > 0) {
+    ctx.note(0, `fencing ${name}: it is back; waiting for it to stop ${open} resource(s)`);
+    return false;
+  }
+  ctx.hostState(name, "online", "back with a live lease; its resources are accounted for");
   return true;
 }
 
@@ -174,8 +218,13 @@ function maybeFence(
   ctx.actions.push({ type: "fence", host: name, device });
 }
 
-function fencingSentence(ctx: ManagerContext, name: string, deadline: number, waiting: string[]): string {
-  const rec = ctx.state.hosts[name]!;
+function fencingSentence(
+  ctx: ManagerContext,
+  name: string,
+  rec: HostRecord,
+  deadline: number,
+  waiting: string[],
+): string {
   const device = ctx.spec.hosts[name]?.fence;
   const f = rec.fence;
   const dev = device
@@ -185,6 +234,9 @@ function fencingSentence(ctx: ManagerContext, name: string, deadline: number, wa
     : "no fence device";
   if (waiting.length) {
     return `fencing ${name}: ${dev}; ${waiting.join(", ")} (isolation response none) wait for the device`;
+  }
+  if (!selfFences(ctx, rec)) {
+    return `fencing ${name}: ${dev}; no self-fence deadline (the host reported no watchdog of at most ${fmtMs(ctx.spec.timing.watchdogTimeoutMs)})`;
   }
   return `fencing ${name}: ${dev}; self-fence deadline in ${fmtMs(deadline - ctx.now)}`;
 }

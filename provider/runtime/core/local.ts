@@ -5,6 +5,7 @@
 // was fenced and comes back never restarts its old resources on its own. Pure.
 import { fmtMs, type Note } from "./context";
 import type { Action, CoreEvent, LocalState, ManagerState, ResourceRecord, Snapshot } from "./model";
+import { isolationNote, leasePhase, msToIsolation, mustStop, petAction } from "./isolation";
 import { monitorFailure, spendRestart } from "./monitoring";
 import type { ResourceSpec } from "./spec";
 
@@ -12,9 +13,11 @@ export interface LocalStep {
   local: LocalState;
   actions: Action[];
   notes: Note[];
+  /** ms until the isolation response is due, while it is not. */
+  wakeInMs: number | undefined;
 }
 
-interface Lctx extends LocalStep {
+interface Lctx extends Omit<LocalStep, "wakeInMs"> {
   snap: Snapshot;
   now: number;
   manager: ManagerState | undefined;
@@ -39,46 +42,61 @@ export function runLocal(
   manager: ManagerState | undefined,
 ): LocalStep {
   const c: Lctx = { snap, now, manager, local: copyLocal(snap.local), actions: [], notes: [] };
+  const phase = leasePhase(snap);
   switch (event.type) {
     case "tick":
-      reconcile(c);
+    case "store-unreachable":
+      if (phase === "isolate") isolation(c);
+      else if (phase === "waiting" || snap.managerInvalid) waiting(c);
+      else reconcile(c);
       break;
     case "fence-result":
       // the primary may just have freed resources for this host: act on them at once
-      if (snap.storeReachable) reconcile(c, false);
-      break;
-    case "store-unreachable":
-      isolation(c);
+      if (phase === "normal" && !snap.managerInvalid) reconcile(c, false);
       break;
     case "start-result":
     case "stop-result":
     case "migrate-result":
     case "monitor-result":
       onResult(c, event);
-      if (c.local.isolated) petIfSafe(c);
+      if (phase === "isolate") isolation(c, false);
       break;
     default:
       break;
   }
-  return { local: c.local, actions: c.actions, notes: c.notes };
+  const pet = petAction(snap, phase, c.local, manager);
+  if (pet) c.actions.push(pet);
+  return { local: c.local, actions: c.actions, notes: c.notes, wakeInMs: msToIsolation(snap) };
+}
+
+/** The lease may have expired: keep what runs (nothing starts, nothing stops) and count down. */
+function waiting(c: Lctx): void {
+  if (c.snap.listed) c.local.running = [...c.snap.running];
+  const text = c.snap.managerInvalid
+    ? `${c.snap.self}: the manager state in the store is invalid; holding everything as it is`
+    : isolationNote(c.snap, "waiting");
+  if (text) c.notes.push({ rank: 0, text });
 }
 
 function log(c: Lctx, subject: string, message: string, level: "info" | "warn" | "error" = "info") {
   c.actions.push({ type: "log", level, subject, message });
 }
 
-type Mode = "run" | "migrate-out" | "incoming" | "keep" | "stop";
+type Mode = "run" | "migrate-out" | "incoming" | "keep" | "stop" | "kill";
 
 /** What this host should do with resource r according to the committed state. */
 function modeOf(c: Lctx, r: string, rec: ResourceRecord | undefined): Mode {
   const self = c.snap.self;
   const hostState = c.manager?.hosts[self]?.state;
   if (!rec) return "stop";
+  const none = c.snap.spec.resources[r]?.isolationResponse === "none";
   if (hostState === "suspect" || hostState === "fencing") {
-    // being fenced: leave isolation-none resources alone (the device decides), stop the rest
-    const keep = rec.node === self && c.snap.spec.resources[r]?.isolationResponse === "none";
-    return keep ? "keep" : "stop";
+    // Being fenced: the primary frees stop/kill resources at its self-fence deadline, which
+    // no graceful shutdown may outlast: kill them now. Isolation-none ones wait for the device.
+    return rec.node === self && none ? "keep" : "kill";
   }
+  // fenced while alive: what ran here may already run elsewhere
+  if (hostState === "fenced") return none && rec.node === self ? "keep" : "kill";
   if (hostState !== "online" && hostState !== "maintenance") return "stop";
   // an interrupted move: the primary is finding out where it runs; leave it as it is
   if (rec.state === "recovering" && rec.target && (rec.node === self || rec.target === self)) return "keep";
@@ -92,7 +110,15 @@ function modeOf(c: Lctx, r: string, rec: ResourceRecord | undefined): Mode {
 function reconcile(c: Lctx, fresh = true): void {
   const { snap, local, now } = c;
   local.isolated = false;
-  c.actions.push({ type: "watchdog", op: "pet" });
+  if (!snap.view.leases.includes(snap.self)) {
+    // our lease lives but its key is gone (deleted by hand, or a put that failed): put it back
+    c.actions.push({ type: "presence" });
+  }
+  if (!snap.listed) {
+    // what runs here is not known: act on nothing the list would have told
+    c.notes.push({ rank: 0, text: `${snap.self}: cannot list the hypervisor; holding everything as it is` });
+    return;
+  }
   const prev = new Set(local.running);
   const here = new Set(fresh ? snap.running : local.running);
   local.running = [...here];
@@ -162,6 +188,10 @@ function act(
   } else if (mode === "stop" && running && !inFlight.has(`stop:${r}`)) {
     log(c, `resource ${r}`, `stopping on ${c.snap.self} (${whyStop(rec)})`);
     c.actions.push({ type: "stop", resource: r, mode: "stop" });
+  } else if (mode === "kill" && (running || inFlight.has(`start:${r}`)) && !inFlight.has(`stop:${r}`)) {
+    const state = c.manager?.hosts[c.snap.self]?.state;
+    log(c, `resource ${r}`, `killing on ${c.snap.self}: this host is ${state} (its resources may be freed)`, "warn");
+    c.actions.push({ type: "stop", resource: r, mode: "kill" });
   }
 }
 
@@ -220,6 +250,11 @@ function onResult(
     `${ev.type.replace("-result", "")} failed on ${c.snap.self}: ${ev.error ?? ""}`,
     "warn",
   );
+  if (ev.type === "start-result" && spec) {
+    // a failed or timed-out start may have left it half-started: clean up before anyone moves
+    // it (the cleanup shows as busy in the report until it is done)
+    c.actions.push({ type: "stop", resource: r, mode: "kill" });
+  }
   if (!spec || !rec || ev.type === "stop-result") return;
   const op = ev.type === "start-result" ? "start" : "migrate";
   if (op === "migrate" || !ev.retryable) {
@@ -230,55 +265,44 @@ function onResult(
   }
 }
 
-/** Store unreachable: count down to the isolation response, then stop/kill what must stop. */
-function isolation(c: Lctx): void {
-  const { local, snap, now } = c;
-  local.running = [...snap.running];
-  const ttl = snap.spec.timing.leaseTtlMs;
-  const lostAt = local.leaseOkAt === undefined ? now : local.leaseOkAt + ttl;
-  if (now < lostAt) {
-    c.notes.push({
-      rank: 0,
-      text: `${snap.self}: store unreachable; isolation response in ${fmtMs(lostAt - now)}`,
-    });
-    return;
-  }
+/**
+ * The lease is gone, or may be with the deadline near: stop (gracefully within the budget the
+ * driver computes) or kill what must stop, keep isolation-none resources, and take a new lease
+ * once nothing that must stop is left.
+ */
+function isolation(c: Lctx, fresh = true): void {
+  const { local, snap } = c;
+  if (fresh && snap.listed) local.running = [...snap.running];
+  const open = mustStop(snap, local, c.manager);
+  const keep = local.running.filter((r) => !open.includes(r));
+  const inFlight = new Set(snap.inFlight);
   const stop: string[] = [];
   const kill: string[] = [];
-  const keep: string[] = [];
-  for (const r of local.running) {
+  for (const r of open) {
+    if (inFlight.has(`stop:${r}`)) continue;
     const how = snap.spec.resources[r]?.isolationResponse ?? "stop";
-    (how === "kill" ? kill : how === "none" ? keep : stop).push(r);
+    // one whose start is still in flight is stopped (or killed) too: idempotent when absent
+    (how === "kill" || !local.running.includes(r) ? kill : stop).push(r);
   }
-  const inFlight = new Set(snap.inFlight);
-  const todoStop = stop.filter((r) => !inFlight.has(`stop:${r}`));
-  const todoKill = kill.filter((r) => !inFlight.has(`stop:${r}`));
-  if (!local.isolated || todoStop.length || todoKill.length) {
-    if (!local.isolated) {
-      log(
-        c,
-        "isolation",
-        `lease lost: isolation response (stop ${fmtList(stop)}, kill ${fmtList(kill)}, keep ${fmtList(keep)})`,
-        "warn",
-      );
-    }
-    local.isolated = true;
-    if (todoStop.length || todoKill.length)
-      c.actions.push({ type: "self-fence", stop: todoStop, kill: todoKill, keep });
+  if (!local.isolated && (open.length > 0 || keep.length > 0)) {
+    const why = snap.lease.state === "lost" ? "lease lost" : "no lease acknowledgement in time";
+    log(
+      c,
+      "isolation",
+      `${why}: isolation response (stop ${fmtList(stop)}, kill ${fmtList(kill)}, keep ${fmtList(keep)})`,
+      "warn",
+    );
   }
-  petIfSafe(c);
+  local.isolated = true;
+  if (stop.length || kill.length) c.actions.push({ type: "self-fence", stop, kill, keep });
+  const clean = snap.listed && open.length === 0;
+  if (clean && snap.lease.state === "lost" && snap.storeReachable) c.actions.push({ type: "join" });
   c.notes.push({
     rank: 0,
-    text: `${snap.self}: isolated from the store (lease lost); keeping ${keep.length} isolation-none resource(s)`,
+    text: clean
+      ? `${snap.self}: isolated (lease ${snap.lease.state}); nothing that must stop runs; keeping ${keep.length} isolation-none resource(s)${snap.lease.state === "lost" ? "; taking a new lease" : ""}`
+      : `${snap.self}: isolated (lease ${snap.lease.state}); stopping ${open.join(", ")}`,
   });
-}
-
-/** While isolated, the watchdog is petted only once nothing that must stop still runs. */
-function petIfSafe(c: Lctx): void {
-  const busy = c.local.running.some(
-    (r) => (c.snap.spec.resources[r]?.isolationResponse ?? "stop") !== "none",
-  );
-  if (!busy) c.actions.push({ type: "watchdog", op: "pet" });
 }
 
 function fmtList(xs: string[]): string {

@@ -14,6 +14,8 @@ export interface ManagerStep {
   state: ManagerState;
   actions: Action[];
   notes: Note[];
+  /** This primary's own sightings of lease expiries (LocalState.observedExpiry). */
+  observed: Record<string, number>;
 }
 
 export function emptyManagerState(): ManagerState {
@@ -34,6 +36,7 @@ export function runManager(
     base ?? emptyManagerState(),
     snap.inFlight,
     snap.self,
+    snap.local.observedExpiry,
   );
   if (!base) ctx.log("primary", "no manager state in the store: starting a new one");
   if (ctx.state.specRevision !== snap.view.specRevision) reconcileSpec(ctx);
@@ -49,7 +52,24 @@ export function runManager(
   if (ctx.changed(base)) {
     ctx.actions.unshift({ type: "commit", revision: snap.view.managerRevision, state: ctx.state });
   }
-  return { state: ctx.state, actions: ctx.actions, notes: ctx.notes };
+  return { state: ctx.state, actions: ctx.actions, notes: ctx.notes, observed: ctx.observed };
+}
+
+/**
+ * A short fingerprint of a resource's spec (a change clears `error`). A hash, not the JSON:
+ * records with the whole spec (domain XML included) grew the manager value past etcd's request
+ * limit at a few hundred VMs. FNV-1a over the JSON, two 32-bit lanes.
+ */
+export function specFingerprint(spec: unknown): string {
+  const text = JSON.stringify(spec);
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193) >>> 0;
+    b = Math.imul(b ^ c, 0x5bd1e995) >>> 0;
+  }
+  return `${a.toString(16).padStart(8, "0")}${b.toString(16).padStart(8, "0")}`;
 }
 
 function failoverOnly(spec: ClusterSpec): Set<string> {
@@ -70,7 +90,7 @@ function reconcileSpec(ctx: ManagerContext): void {
     }
   }
   for (const [r, spec] of Object.entries(ctx.spec.resources)) {
-    const key = JSON.stringify(spec);
+    const key = specFingerprint(spec);
     const rec = st.resources[r];
     if (!rec) {
       st.resources[r] = {

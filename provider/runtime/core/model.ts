@@ -22,9 +22,20 @@ export interface HostRecord {
   state: HostState;
   since: number;
   reason?: string;
-  /** When the primary first saw this host's lease gone (drives the self-fence deadline). */
+  /**
+   * Manager revision this record's state changed from (the commit that changed it is the next
+   * one): a report is "written after the change" iff its managerRevision is greater.
+   */
+  rev?: number;
+  /** When the primary first saw this host's lease gone (informational: deadlines use the
+   * deciding primary's own observation, LocalState.observedExpiry). */
   expiredAt?: number;
   fence?: FenceProgress;
+  /**
+   * The watchdog timeout the host last reported while online; the self-fence deadline applies
+   * only to a host that had an armed watchdog no longer than timing.watchdogTimeoutMs.
+   */
+  watchdogMs?: number;
 }
 
 export interface FenceProgress {
@@ -39,6 +50,8 @@ export interface ResourceRecord {
   state: ResourceState;
   since: number;
   reason?: string;
+  /** Manager revision its state changed from (see HostRecord.rev). */
+  rev?: number;
   /** Host it is assigned to (runs or will run on). Undefined = free to place. */
   node?: string;
   /** Migration/relocation target. */
@@ -61,9 +74,27 @@ export interface ResourceRecord {
 /** What one host's agent reports about itself, under /vmha/<cluster>/reports/<host>. */
 export interface HostReport {
   host: string;
+  /** The reporting host's clock (informational only: never compared with another host's). */
   at: number;
-  /** Managed resources its hypervisor runs. */
+  /**
+   * Mod revision of the manager state the agent had read before it listed its hypervisor: the
+   * report reflects every committed change up to it.
+   */
+  managerRevision: number;
+  /**
+   * The list of this host's hypervisor succeeded. When false, `running` is the last known list
+   * and proves nothing about what is NOT running.
+   */
+  listed: boolean;
+  /** Managed resources its hypervisor runs (when listed). */
   running: string[];
+  /**
+   * Resources that may be running here although not listed: an operation in flight (start,
+   * stop, migrate) or a state not known yet.
+   */
+  busy: string[];
+  /** Timeout of the host's armed watchdog, when it has one. */
+  watchdogMs?: number;
   /** Failures the agent gave up on locally, per resource, tagged with the assignment epoch. */
   failed: Record<string, FailureReport>;
   /** Resources it live-migrated away, with the assignment epoch of that migration (v1.1). */
@@ -104,10 +135,13 @@ export interface StoreView {
 /** What one agent keeps in memory between iterations (lost on restart, by design). */
 export interface LocalState {
   host: string;
-  /** When the last successful keepalive was sent (the lease is valid for leaseTtlMs after it). */
-  leaseOkAt?: number;
-  /** The isolation response was carried out since the lease was lost. */
+  /** The isolation response was started since the lease was (possibly) lost. */
   isolated: boolean;
+  /**
+   * As primary: when THIS agent first saw each fencing host's lease gone (its own monotonic
+   * clock). The self-fence deadline runs from here, never from a time another primary wrote.
+   */
+  observedExpiry?: Record<string, number>;
   /** It acted as primary in its last iteration. */
   primary: boolean;
   /** Managed resources this host's hypervisor runs (last known). */
@@ -122,6 +156,20 @@ export interface LocalState {
   lastSentence?: string;
 }
 
+/** This host's lease, as the heartbeat reports it, at the time of the snapshot. */
+export interface LeaseView {
+  /**
+   * held: acknowledged recently enough to act on; unknown: no recent ack (counting down to the
+   * isolation response); lost: the store said it is gone, or this agent never had one.
+   */
+  state: "held" | "unknown" | "lost";
+  /** ms since the send time of the last acknowledged renewal (Infinity if none). */
+  sinceAckMs: number;
+  /** The TTL the store enforces, ms. */
+  ttlMs: number;
+  generation: number;
+}
+
 export interface Snapshot {
   self: string;
   spec: ClusterSpec;
@@ -130,8 +178,18 @@ export interface Snapshot {
   storeReachable: boolean;
   /** This host holds the election (per the read above). */
   isPrimary: boolean;
+  lease: LeaseView;
+  /** The list below succeeded in this iteration (false: it is the last known list). */
+  listed: boolean;
   /** Managed resources the local hypervisor runs, listed at the start of this iteration. */
   running: string[];
+  /** Resources the hypervisor could not tell about (maybe running). */
+  unknown: string[];
+  /**
+   * The manager key holds a value that is not a valid manager state (view.manager is then
+   * undefined): nobody decides, every host holds what it runs.
+   */
+  managerInvalid?: boolean;
   /** Operations the driver started that have not reported yet ("fence:h2", "start:web"). */
   inFlight: string[];
   local: LocalState;
@@ -172,13 +230,20 @@ export type Action =
   | { type: "migrate"; resource: string; target: string }
   | { type: "monitor"; resource: string }
   | { type: "self-fence"; stop: string[]; kill: string[]; keep: string[] }
-  | { type: "watchdog"; op: "pet" };
+  /** Pet the watchdog; with maxAckAgeMs, only if the last ack is still younger than that then. */
+  | { type: "watchdog"; op: "pet"; maxAckAgeMs?: number }
+  /** Take a new lease (the old one is gone and nothing that must stop runs any more). */
+  | { type: "join" }
+  /** Put leases/<self> again: the lease lives but its key is missing. */
+  | { type: "presence" };
 
 export interface Decision {
   actions: Action[];
   next: { local: LocalState; manager: ManagerState | undefined };
   /** One sentence saying what this iteration did or waits for (principle 9). */
   sentence: string;
+  /** ms from now at which a deadline falls (isolation, self-fence): look again then. */
+  wakeInMs?: number;
 }
 
 export function emptyLocal(host: string): LocalState {

@@ -137,9 +137,14 @@ export function drain(
 /** Operator migrate requests (each carried out or refused once). */
 export function migrations(ctx: ManagerContext, index: PlacementIndex): void {
   const handled = new Set(ctx.state.handledRequests);
+  // Remember exactly the handled requests that still exist (they expire or are deleted in the
+  // store): a fixed-size window forgot old ones while they were still there, and replayed them.
+  const present = new Set(ctx.view.migrateRequests.map((q) => q.id));
+  const kept = ctx.state.handledRequests.filter((id) => present.has(id));
+  if (kept.length !== ctx.state.handledRequests.length) ctx.state.handledRequests = kept;
   for (const q of ctx.view.migrateRequests) {
     if (handled.has(q.id)) continue;
-    ctx.state.handledRequests = [...ctx.state.handledRequests, q.id].slice(-64);
+    ctx.state.handledRequests = [...ctx.state.handledRequests, q.id];
     const rec = ctx.state.resources[q.resource];
     const spec = ctx.spec.resources[q.resource];
     let no: string | undefined;

@@ -8,9 +8,7 @@ import type { ResourceSpec } from "./spec";
 
 /** A report of `host` the primary may trust: its lease is alive and it is online/maintenance. */
 export function trustedReport(ctx: ManagerContext, host: string | undefined): HostReport | undefined {
-  if (!host || !ctx.leases.has(host)) return undefined;
-  const s = ctx.state.hosts[host]?.state;
-  return s === "online" || s === "maintenance" ? ctx.view.reports[host] : undefined;
+  return ctx.trusted(host);
 }
 
 function failureOf(rep: HostReport | undefined, r: string, rec: ResourceRecord): FailureReport | undefined {
@@ -106,7 +104,9 @@ function stepRunning(
   }
   const rep = trustedReport(ctx, rec.node);
   const failed = failureOf(rep, r, rec);
-  if (failed && rep?.running.includes(r)) {
+  // moving it on needs proof that it is gone there (a list, nothing in flight): a failed start
+  // may still be cleaning up a half-created domain
+  if (failed && ctx.proof(rec.node, r, rec.rev) !== "stopped") {
     ctx.note(1, `${r} failed on ${rec.node}: waiting for it to stop there before moving it`);
     return false;
   }
@@ -124,12 +124,12 @@ function stepRunning(
 }
 
 function stepStopping(ctx: ManagerContext, r: string, rec: ResourceRecord, want: boolean): boolean {
-  const rep = trustedReport(ctx, rec.node);
-  if (!rep) {
-    ctx.note(2, `stopping ${r} on ${rec.node}: waiting for its report`);
+  const p = ctx.proof(rec.node, r, rec.rev);
+  if (p === "unknown") {
+    ctx.note(2, `stopping ${r} on ${rec.node}: waiting for a report made after the stop was asked`);
     return false;
   }
-  if (rep.running.includes(r)) {
+  if (p === "running") {
     ctx.note(2, `stopping ${r} on ${rec.node}`);
     return false;
   }
@@ -156,9 +156,13 @@ function stepMoving(ctx: ManagerContext, r: string, rec: ResourceRecord): void {
     // the source's agent says it handed the resource over (its migrate call succeeded); if it
     // died on the target since, the target's agent starts it again
     arrive(ctx, r, rec, "started", `migrated from ${rec.node}`);
-  } else if (rec.state === "migrating" && to?.running.includes(r) && from && !from.running.includes(r)) {
+  } else if (
+    rec.state === "migrating" &&
+    to?.running.includes(r) &&
+    ctx.proof(rec.node, r, rec.rev) === "stopped"
+  ) {
     arrive(ctx, r, rec, "started", `migrated from ${rec.node}`);
-  } else if (rec.state === "relocating" && from && !from.running.includes(r)) {
+  } else if (rec.state === "relocating" && ctx.proof(rec.node, r, rec.rev) === "stopped") {
     arrive(ctx, r, rec, "starting", `stopped on ${rec.node}, starting on ${rec.target}`);
   } else {
     ctx.note(2, `${verb} ${r} from ${rec.node} to ${rec.target}`);
@@ -214,9 +218,8 @@ function sideOf(ctx: ManagerContext, h: string, r: string, spec: ResourceSpec, r
   if (st.state === "fenced") {
     return st.fence?.confirmedAt !== undefined || spec.isolationResponse !== "none" ? "cleared" : "unknown";
   }
-  const rep = trustedReport(ctx, h);
-  if (!rep || rep.at < rec.since) return "unknown";
-  return rep.running.includes(r) ? "running" : "cleared";
+  const p = ctx.proof(h, r, rec.rev);
+  return p === "stopped" ? "cleared" : p;
 }
 
 /** A resource interrupted in a move: wait until both sides are known. True if freed. */

@@ -35,7 +35,7 @@ export function checkReferences(spec: ClusterSpec): SpecIssue[] {
 function findCycle(spec: ClusterSpec): string[] | undefined {
   const color = new Map<string, number>();
   const edges = (r: string) => {
-    const p = spec.resources[r]?.placement;
+    const p = Object.hasOwn(spec.resources, r) ? spec.resources[r]?.placement : undefined;
     return p ? [...p.after, ...p.colocateWith] : [];
   };
   for (const root of Object.keys(spec.resources)) {
@@ -51,7 +51,7 @@ function findCycle(spec: ClusterSpec): string[] | undefined {
       } else if (color.get(next) === 1) {
         const from = stack.findIndex((s) => s.node === next);
         return [...stack.slice(from).map((s) => s.node), next];
-      } else if (!color.get(next) && spec.resources[next]) {
+      } else if (!color.get(next) && Object.hasOwn(spec.resources, next)) {
         color.set(next, 1);
         stack.push({ node: next, i: 0 });
       }

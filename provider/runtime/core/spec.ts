@@ -21,19 +21,35 @@ export const TimingSchema = z
   .object({
     keepaliveIntervalMs: ms
       .default(250)
-      .describe("How often each agent renews its lease and runs one loop iteration."),
-    leaseTtlMs: ms.default(1000).describe("A host whose lease is not renewed for this long is suspect."),
-    watchdogTimeoutMs: ms
-      .default(1500)
-      .describe("Hardware/softdog watchdog: resets a host whose agent stopped petting it for this long."),
-    selfFenceDeadlineMs: ms
+      .describe("How often each agent renews its lease (on its own timer) and runs one loop iteration."),
+    leaseTtlMs: ms
       .default(1000)
+      .describe(
+        "The etcd lease TTL (whole seconds; the agents grant their leases with it): a host whose lease " +
+          "is not renewed for this long is suspect, and fenced through its device at once.",
+      ),
+    watchdogTimeoutMs: ms
+      .default(2000)
+      .describe(
+        "The host watchdog's real timeout (softdog soft_margin x 1000): resets a host whose agent stopped " +
+          "petting it. An agent whose watchdog is longer does not claim one (see timing.ts).",
+      ),
+    selfFenceDeadlineMs: ms
+      .default(2000)
       .describe(
         "After the primary saw a lease expire, the time by which that host has surely stopped its " +
           "resources (isolation response or watchdog reset). Without fence confirmation, recovery waits for it.",
       ),
+    isolationBudgetMs: ms
+      .default(700)
+      .describe(
+        "Time an isolated host gives itself to stop its stop/kill resources before the self-fence " +
+          "deadline: graceful for `stop` resources within it, then destroyed.",
+      ),
     fenceTimeoutMs: ms.default(2000).describe("Longest one fence attempt (off + status) may take."),
-    maxClockSkewMs: ms.default(100).describe("Largest clock difference between hosts that is tolerated."),
+    maxClockSkewMs: ms
+      .default(100)
+      .describe("Largest difference in how fast two hosts' clocks measure the same interval, plus margin."),
   })
   .describe("Timing policy; its invariants are checked when the spec is loaded (see timing.ts).");
 

@@ -1,15 +1,29 @@
-// Timing invariants of the failure detector and of self-fencing (principle 5). Why they hold:
+// Timing invariants of the failure detector and of self-fencing (principle 5), with the
+// arithmetic. Names: K keepaliveIntervalMs, L leaseTtlMs, W watchdogTimeoutMs (the watchdog's
+// REAL timeout; an agent whose device is longer does not claim a watchdog), D
+// selfFenceDeadlineMs, B isolationBudgetMs, S maxClockSkewMs. Every time below is a duration
+// on one host's monotonic clock; S covers the rate difference between two clocks plus margin.
 //
-//   agent:    renews its lease every keepaliveIntervalMs (K); pets the watchdog only while its
-//             lease is fresh or after it carried out its isolation response; when it has not
-//             renewed for leaseTtlMs (L) it stops/kills its resources (isolation response).
-//   watchdog: resets the host watchdogTimeoutMs (W) after the last pet.
-//   primary:  sees the lease expire no earlier than L after the last renewal, then waits
-//             selfFenceDeadlineMs (D) before recovering without a fence confirmation.
+// Let `a` be the send time of the last renewal the store acknowledged to host X. etcd cannot
+// expire X's lease before a + L (it only counts from a renewal it received, sent at >= a), so
+// the primary sees the expiry at e >= a + L and frees X's stop/kill resources at e + D (D is
+// counted on the primary's own clock from its own observation). X must therefore have stopped
+// them by a + L + D - S. Three rules make that hold:
 //
-// The last pet happened no later than the last renewal, so a hung host is reset by
-// (expiry - L + W); the primary recovers at (expiry + D) >= (expiry - L + W) + skew iff
-// D >= W - L + skew. That is the invariant that makes the self-fence path safe.
+//   isolation: X stops (B) and kills its stop/kill resources from a + L + D - S - B on, so they
+//              are gone by the deadline. Until then a store outage costs nothing: an etcd leader
+//              change (no lease can expire without a leader) or a slow member shorter than
+//              L + D - S - B (2.2 s at the defaults) never stops a VM.
+//   watchdog:  X pets only while now - a < P = L + D - W - S (or once it runs nothing that must
+//              stop), so a hung X is reset by a + P + W = a + L + D - S. P >= 2K: one late ack
+//              does not stop the pets.
+//   restart:   a host whose lease the store says is gone (a stall past L, a partition that
+//              healed) carries out its isolation response at once, pets nothing until its
+//              stop/kill resources are gone, and only then takes a new lease (never earlier:
+//              the primary may be fencing it).
+//
+// Detection is unaffected: a host with a fence device is fenced as soon as its lease expires
+// (about L after its last renewal); D only delays recovery without a device's proof.
 import type { SpecIssue } from "./errors";
 import type { TimingSpec } from "./spec";
 
@@ -18,47 +32,85 @@ export interface TimingCheck {
   warnings: SpecIssue[];
 }
 
+/** Derived windows, all relative to the send time of the last acknowledged renewal. */
+export interface TimingWindows {
+  /** The watchdog may be petted while the last ack is younger than this (P). */
+  petWindowMs: number;
+  /** The isolation response starts once the last ack is this old (L + D - S - B). */
+  isolateAfterMs: number;
+  /** Everything that must stop is gone by then (L + D - S). */
+  deadlineMs: number;
+}
+
+export function timingWindows(t: TimingSpec, ttlMs = t.leaseTtlMs): TimingWindows {
+  // The lease the store enforces may be shorter or longer than the spec's; etcd counts from
+  // the real TTL, so the host must assume the shorter one.
+  const l = Math.min(ttlMs, t.leaseTtlMs);
+  const deadlineMs = l + t.selfFenceDeadlineMs - t.maxClockSkewMs;
+  return {
+    petWindowMs: deadlineMs - t.watchdogTimeoutMs,
+    isolateAfterMs: deadlineMs - t.isolationBudgetMs,
+    deadlineMs,
+  };
+}
+
 export function checkTiming(t: TimingSpec): TimingCheck {
   const errors: SpecIssue[] = [];
   const warnings: SpecIssue[] = [];
   const err = (property: string, reason: string) => errors.push({ property: `timing.${property}`, reason });
-  if (t.keepaliveIntervalMs <= 0) err("keepaliveIntervalMs", `must be > 0, is ${t.keepaliveIntervalMs}`);
-  if (t.leaseTtlMs < 2 * t.keepaliveIntervalMs) {
+  const K = t.keepaliveIntervalMs;
+  const L = t.leaseTtlMs;
+  const W = t.watchdogTimeoutMs;
+  const D = t.selfFenceDeadlineMs;
+  const B = t.isolationBudgetMs;
+  const S = t.maxClockSkewMs;
+  if (K <= 0) err("keepaliveIntervalMs", `must be > 0, is ${K}`);
+  if (L < 2 * K) {
     err(
       "leaseTtlMs",
-      `leaseTtlMs (${t.leaseTtlMs}) must be >= 2 x keepaliveIntervalMs (${t.keepaliveIntervalMs}) = ` +
-        `${2 * t.keepaliveIntervalMs}: one lost keepalive would expire the lease`,
+      `leaseTtlMs (${L}) must be >= 2 x keepaliveIntervalMs (${K}) = ${2 * K}: one lost keepalive would expire the lease`,
     );
   }
-  if (t.watchdogTimeoutMs < t.leaseTtlMs + t.keepaliveIntervalMs) {
-    err(
-      "watchdogTimeoutMs",
-      `watchdogTimeoutMs (${t.watchdogTimeoutMs}) must be >= leaseTtlMs (${t.leaseTtlMs}) + ` +
-        `keepaliveIntervalMs (${t.keepaliveIntervalMs}) = ${t.leaseTtlMs + t.keepaliveIntervalMs}: ` +
-        "the agent must get to carry out its isolation response before the watchdog resets the host",
-    );
+  if (L % 1000 !== 0) {
+    err("leaseTtlMs", `leaseTtlMs (${L}) must be whole seconds: etcd grants leases in seconds`);
   }
-  const need = t.watchdogTimeoutMs - t.leaseTtlMs + t.maxClockSkewMs;
-  if (t.selfFenceDeadlineMs < need) {
+  const p = L + D - S - W;
+  if (p < 2 * K) {
     err(
       "selfFenceDeadlineMs",
-      `selfFenceDeadlineMs (${t.selfFenceDeadlineMs}) must be >= watchdogTimeoutMs (${t.watchdogTimeoutMs}) - ` +
-        `leaseTtlMs (${t.leaseTtlMs}) + maxClockSkewMs (${t.maxClockSkewMs}) = ${need}: otherwise a hung host ` +
-        "could still run its resources when they are restarted elsewhere",
+      `leaseTtlMs (${L}) + selfFenceDeadlineMs (${D}) - maxClockSkewMs (${S}) - watchdogTimeoutMs (${W}) = ${p} ` +
+        `must be >= 2 x keepaliveIntervalMs (${K}) = ${2 * K}: a host may pet its watchdog only that long after ` +
+        "its last acknowledged renewal, so a hung host is reset before its resources restart elsewhere; " +
+        "raise selfFenceDeadlineMs or lower watchdogTimeoutMs",
     );
   }
-  if (t.fenceTimeoutMs < t.keepaliveIntervalMs) {
+  const isolateAfter = L + D - S - B;
+  if (isolateAfter < L + K) {
     err(
-      "fenceTimeoutMs",
-      `fenceTimeoutMs (${t.fenceTimeoutMs}) must be >= keepaliveIntervalMs (${t.keepaliveIntervalMs})`,
+      "isolationBudgetMs",
+      `leaseTtlMs (${L}) + selfFenceDeadlineMs (${D}) - maxClockSkewMs (${S}) - isolationBudgetMs (${B}) = ` +
+        `${isolateAfter} must be >= leaseTtlMs + keepaliveIntervalMs = ${L + K}: a host would stop its VMs ` +
+        "while its lease is surely alive",
     );
   }
-  if (t.fenceTimeoutMs > t.leaseTtlMs + t.selfFenceDeadlineMs) {
+  if (B < 200) {
+    err("isolationBudgetMs", `isolationBudgetMs (${B}) must be >= 200: destroying a VM takes 0.2-0.3 s`);
+  }
+  if (t.fenceTimeoutMs < K) {
+    err("fenceTimeoutMs", `fenceTimeoutMs (${t.fenceTimeoutMs}) must be >= keepaliveIntervalMs (${K})`);
+  }
+  if (W % 1000 !== 0) {
+    warnings.push({
+      property: "timing.watchdogTimeoutMs",
+      reason: `watchdogTimeoutMs (${W}) is not whole seconds: softdog's soft_margin is; an agent whose device times out later than ${W} ms does not claim a watchdog`,
+    });
+  }
+  if (t.fenceTimeoutMs > L + D) {
     warnings.push({
       property: "timing.fenceTimeoutMs",
       reason:
-        `fenceTimeoutMs (${t.fenceTimeoutMs}) > leaseTtlMs (${t.leaseTtlMs}) + selfFenceDeadlineMs ` +
-        `(${t.selfFenceDeadlineMs}): a device this slow never speeds up recovery of stop/kill resources`,
+        `fenceTimeoutMs (${t.fenceTimeoutMs}) > leaseTtlMs (${L}) + selfFenceDeadlineMs ` +
+        `(${D}): a device this slow never speeds up recovery of stop/kill resources`,
     });
   }
   return { errors, warnings };

@@ -79,8 +79,11 @@ function snapshot(input: ClusterSpecInput, state: ManagerState, leases: string[]
     storeReachable: true,
     isPrimary: true,
     inFlight: [],
+    lease: { state: "held", sinceAckMs: 0, ttlMs: 1000, generation: 1 },
+    listed: true,
     running: [],
-    local: { ...emptyLocal("h1"), primary: true, leaseOkAt: 100_000 },
+    unknown: [],
+    local: { ...emptyLocal("h1"), primary: true },
   };
 }
 

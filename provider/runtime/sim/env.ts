@@ -14,6 +14,13 @@ export function createSimEnv(w: SimWorld, h: SimHost): Env {
   return {
     host: h.name,
     store: simStore(w, h),
+    lease: h.heartbeat,
+    disk: {
+      loadSpec: () => h.disk.spec,
+      saveSpec: (doc) => {
+        h.disk.spec = clone(doc);
+      },
+    },
     driver: simDriver(w, h),
     fencer: {
       async fence(host: string, _device: FenceDevice) {
@@ -34,6 +41,7 @@ export function createSimEnv(w: SimWorld, h: SimHost): Env {
         h.lastPet = w.now;
       },
       async disarm() {},
+      info: () => ({ timeoutMs: w.timing.watchdogTimeoutMs }),
     },
     clock: {
       now: () => w.now,
@@ -53,16 +61,10 @@ function simStore(w: SimWorld, h: SimHost): Env["store"] {
     }
   };
   return {
-    async keepalive() {
-      reach("keepalive");
-      // a new lease after expiry: keys bound to the old one (its report) are gone
-      if (!w.leaseAlive(h.name)) w.store.reports.delete(h.name);
-      w.store.renewedAt.set(h.name, w.now);
-    },
     async campaign(eligible: boolean) {
       reach("campaign");
       const holder = w.primary();
-      if (eligible && !holder) {
+      if (eligible && !holder && w.leaseAlive(h.name)) {
         w.store.election = h.name;
         w.store.revision++;
       } else if (!eligible && holder === h.name) {
@@ -110,6 +112,8 @@ function simStore(w: SimWorld, h: SimHost): Env["store"] {
     },
     async report(r: HostReport) {
       reach("report");
+      // bound to the lease: a report is put only under a live lease
+      if (!w.leaseAlive(h.name)) return;
       w.store.reports.set(h.name, clone(r));
     },
   };

@@ -8,6 +8,7 @@ import type { HostReport, ManagerState, MigrateRequest } from "../core/model";
 import { type ClusterSpec, parseSpec, tryParseSpec } from "../core/spec";
 import type { Env, LogRecord } from "../env";
 import { createSimEnv } from "./env";
+import { SimHeartbeat } from "./heartbeat";
 import { Invariants } from "./invariants";
 
 export interface SimHost {
@@ -27,6 +28,9 @@ export interface SimHost {
   fenceFailures: number;
   lastPet: number;
   runtime: AgentRuntime;
+  heartbeat: SimHeartbeat;
+  /** What the agent keeps on the host's disk (survives restarts and power cycles). */
+  disk: { spec?: unknown };
   env: Env;
 }
 
@@ -37,6 +41,8 @@ export interface SimStore {
   managerRevision: number;
   /** host -> time of its last renewal. */
   renewedAt: Map<string, number>;
+  /** host -> id of its current lease (a new lease after expiry gets a new id). */
+  leaseGen: Map<string, number>;
   /** Leases alive when the store went down (frozen during the outage). */
   frozen: Set<string> | undefined;
   election: string | undefined;
@@ -55,6 +61,7 @@ export class SimWorld {
     manager: undefined,
     managerRevision: 0,
     renewedAt: new Map(),
+    leaseGen: new Map(),
     frozen: undefined,
     election: undefined,
     reports: new Map(),
@@ -75,7 +82,8 @@ export class SimWorld {
     this.inv = new Invariants(this);
     for (const name of Object.keys(this.spec.hosts).sort()) {
       this.addHost(name);
-      this.store.renewedAt.set(name, 0); // every agent registers its lease when it starts
+      // every agent joins when it starts
+      this.host(name).heartbeat.adopt(this.newLease(name));
     }
   }
 
@@ -95,8 +103,11 @@ export class SimWorld {
         fenceFailures: 0,
         lastPet: 0,
         runtime: newAgentRuntime(name),
+        heartbeat: undefined as unknown as SimHeartbeat,
+        disk: {},
         env: undefined as unknown as Env,
       };
+      h.heartbeat = new SimHeartbeat(this, h);
       h.env = createSimEnv(this, h);
       this.hosts.set(name, h);
       h.lastPet = this.now;
@@ -122,6 +133,15 @@ export class SimWorld {
     this.say(r.host, r.subject, r.message);
   }
 
+  /** Grants `host` a new lease (keys bound to the old one, its report, are gone). */
+  newLease(host: string): number {
+    this.store.revision++;
+    this.store.leaseGen.set(host, this.store.revision);
+    this.store.renewedAt.set(host, this.now);
+    this.store.reports.delete(host);
+    return this.store.revision;
+  }
+
   leaseAlive(host: string): boolean {
     if (this.store.frozen) return this.store.frozen.has(host);
     const at = this.store.renewedAt.get(host);
@@ -142,6 +162,7 @@ export class SimWorld {
     this.watchdogs();
     for (const h of this.hosts.values()) {
       if (!h.power || h.agentHung || skip.has(h.name)) continue;
+      h.heartbeat.renew();
       await runIteration(h.env, h.runtime);
     }
     this.inv.afterRound();
@@ -175,14 +196,21 @@ export class SimWorld {
     h.running.clear();
     h.hung.clear();
     h.agentHung = false;
-    h.runtime = newAgentRuntime(h.name);
+    this.restartAgent(h);
   }
 
   powerOn(h: SimHost): void {
     if (h.power) return;
     h.power = true;
     h.lastPet = this.now;
+    this.restartAgent(h);
+  }
+
+  /** A new agent process on h: memory (and the lease id it held) gone; VMs and disk kept. */
+  restartAgent(h: SimHost): void {
     h.runtime = newAgentRuntime(h.name);
+    h.heartbeat = new SimHeartbeat(this, h);
+    h.env = createSimEnv(this, h);
   }
 
   setStoreDown(down: boolean): void {

@@ -11,15 +11,17 @@ import type { HostReport, ManagerState, MigrateRequest, Store, StoreView } from 
 import { NotPrimaryError, StoreUnavailableError } from "../env";
 import { createEtcdClient, type StoreOptions } from "./client";
 import { clusterPrefix, eventId, eventsPrefix, K } from "./keys";
-import { HostLease } from "./lease";
 import { type CachedKV, ViewCache } from "./view-cache";
 
 export interface EtcdStoreOptions extends StoreOptions {
   host: string;
-  /** Lease TTL in whole seconds (etcd's unit); 1 s needs etcd's election timeout <= ~300 ms. */
-  leaseTtlS: number;
-  /** Extra fields of leases/<host> (version, pid, boot time). */
-  presence?: Record<string, string | number>;
+  /** Ignored (the heartbeat, store/heartbeat.ts, owns the lease); kept for old callers. */
+  leaseTtlS?: number;
+  /**
+   * The id of this host's current lease (its heartbeat's): the election key and the report are
+   * bound to it. Readers (`vmha`) give none.
+   */
+  leaseId?: () => string;
   /**
    * Serve read() from a copy kept current by a watch of the prefix, with a full range read at
    * least every `fullReadEveryMs` (default 5000) and whenever the watch is not connected. Saves
@@ -31,10 +33,6 @@ export interface EtcdStoreOptions extends StoreOptions {
   onChange?: (key: string) => void;
   /** Longest interval between two puts of an unchanged report. Default 1000 ms. */
   reportEveryMs?: number;
-  /** Lease id of a previous run of this agent, taken over if it still lives. */
-  resumeLeaseId?: string;
-  /** Called with the lease id whenever a new lease is granted or resumed (persist it). */
-  onLease?: (id: string) => void;
 }
 
 export interface ChangeEvent {
@@ -53,7 +51,6 @@ interface ElectionKey {
 export class EtcdStore implements Store {
   readonly client: Etcd3;
   readonly ns: Namespace;
-  readonly lease: HostLease;
   private election: ElectionKey | undefined;
   private eventSeq = 0;
   private lastReport = { key: "", sentAt: 0, value: "" };
@@ -64,7 +61,6 @@ export class EtcdStore implements Store {
     this.client = createEtcdClient(opts);
     this.ns = this.client.namespace(clusterPrefix(opts.cluster));
     this.timeoutMs = opts.callTimeoutMs ?? 500;
-    this.lease = new HostLease(this.client, opts.leaseTtlS, this.timeoutMs);
     this.cache = opts.watchCache ? new ViewCache(opts.fullReadEveryMs ?? 5000, opts.onChange) : undefined;
   }
 
@@ -93,60 +89,22 @@ export class EtcdStore implements Store {
     }
   }
 
-  async keepalive(): Promise<void> {
-    await this.call("keepalive", async () => {
-      if (this.lease.granted && (await this.lease.renew())) return;
-      const resume = this.opts.resumeLeaseId;
-      const resumed = resume !== undefined && (await this.lease.resume(resume));
-      // A lease handed off for a planned restart has a long TTL: take the heartbeat back onto a
-      // normal one, then drop the long one.
-      const handedOff = resumed && this.lease.ttlS !== this.opts.leaseTtlS ? this.lease.id : undefined;
-      if (!resumed || handedOff) {
-        this.lease.ttlS = this.opts.leaseTtlS;
-        await this.lease.grant();
-        // A new lease means the old one was lost: never act on a copy made before that.
-        this.cache?.invalidate();
-      }
-      this.opts.resumeLeaseId = undefined;
-      this.opts.onLease?.(this.lease.id);
-      await this.putPresence(this.lease.id, {});
-      if (handedOff) await this.client.leaseClient.leaseRevoke({ ID: handedOff }).catch(() => undefined);
-    });
+  /** The current lease id ("" when none). */
+  private get leaseId(): string {
+    return this.opts.leaseId?.() ?? "";
   }
 
-  private async putPresence(lease: string, extra: Record<string, unknown>): Promise<void> {
-    const value = JSON.stringify({ host: this.host, lease, ...this.opts.presence, ...extra });
-    const res = await this.ns.put(K.lease(this.host)).value(value).lease(lease).exec();
-    this.cache?.applyPut(K.lease(this.host), value, Number(res.header.revision), lease);
+  /** A new lease means the old one was lost: never act on a copy made before that. */
+  invalidateView(): void {
+    this.cache?.invalidate();
   }
 
-  /**
-   * Planned restart: gives up the primary role and moves this host's heartbeat (and report) to
-   * a new lease of `graceS` seconds, whose id the next run resumes. The host stays "online" for
-   * up to graceS without an agent: no monitoring, no self-fencing in that window (a host that
-   * does not come back is then fenced as failed). Returns the new lease id.
-   */
-  async handOff(graceS: number): Promise<string> {
-    await this.call("hand off", async () => {
-      await this.resign().catch(() => undefined);
-      const old = this.lease.id;
-      const res = await this.client.leaseClient.leaseGrant(
-        { TTL: graceS, ID: 0 },
-        { deadline: Date.now() + this.timeoutMs },
-      );
-      const id = String(res.ID);
-      await this.putPresence(id, { restartingUntil: new Date(Date.now() + graceS * 1000).toISOString() });
-      if (this.lastReport.value)
-        await this.ns.put(K.report(this.host)).value(this.lastReport.value).lease(id).exec();
-      this.opts.onLease?.(id);
-      if (old)
-        await this.client.leaseClient
-          .leaseRevoke({ ID: old }, { deadline: Date.now() + this.timeoutMs })
-          .catch(() => undefined);
-      this.lease.close();
-      this.lease.id = "";
-    });
-    return this.lease.id;
+  /** Planned restart: puts the last report again, bound to the hand-off lease `id`. */
+  async moveReport(id: string): Promise<void> {
+    if (!this.lastReport.value) return;
+    await this.call("hand off report", () =>
+      this.ns.put(K.report(this.host)).value(this.lastReport.value).lease(id).exec(),
+    );
   }
 
   async read(): Promise<StoreView> {
@@ -221,7 +179,7 @@ export class EtcdStore implements Store {
 
   /** True when the election key read last is ours, on our current lease. */
   private holdsElection(): boolean {
-    return this.election?.host === this.host && this.election.lease === this.lease.id;
+    return this.election?.host === this.host && this.election.lease === this.leaseId;
   }
 
   async campaign(eligible: boolean): Promise<boolean> {
@@ -238,7 +196,7 @@ export class EtcdStore implements Store {
           this.ns
             .put(K.election)
             .value(JSON.stringify({ host: this.host }))
-            .lease(this.lease.id),
+            .lease(this.leaseId),
         )
         .commit(),
     );
@@ -247,8 +205,8 @@ export class EtcdStore implements Store {
       return false;
     }
     const rev = Number(res.header.revision);
-    this.election = { host: this.host, lease: this.lease.id, createRevision: rev };
-    this.cache?.applyPut(K.election, JSON.stringify({ host: this.host }), rev, this.lease.id);
+    this.election = { host: this.host, lease: this.leaseId, createRevision: rev };
+    this.cache?.applyPut(K.election, JSON.stringify({ host: this.host }), rev, this.leaseId);
     return true;
   }
 
@@ -298,17 +256,18 @@ export class EtcdStore implements Store {
    * per host for nothing. `at` is therefore at most reportEveryMs old.
    */
   async report(report: HostReport): Promise<void> {
-    if (!this.lease.granted) return;
+    const lease = this.leaseId;
+    if (!lease) return;
     const { at: _at, ...content } = report;
-    const key = `${this.lease.id}|${JSON.stringify(content)}`;
+    const key = `${lease}|${JSON.stringify(content)}`;
     const now = performance.now();
     if (key === this.lastReport.key && now - this.lastReport.sentAt < (this.opts.reportEveryMs ?? 1000))
       return;
     const value = JSON.stringify(report);
     const res = await this.call("report", () =>
-      this.ns.put(K.report(this.host)).value(value).lease(this.lease.id).exec(),
+      this.ns.put(K.report(this.host)).value(value).lease(lease).exec(),
     );
-    this.cache?.applyPut(K.report(this.host), value, Number(res.header.revision), this.lease.id);
+    this.cache?.applyPut(K.report(this.host), value, Number(res.header.revision), lease);
     this.lastReport = { key, sentAt: now, value };
   }
 
@@ -338,17 +297,15 @@ export class EtcdStore implements Store {
     );
   }
 
-  /** Clean shutdown: resign, revoke the lease (keys vanish at once), close the client. */
-  async close(revoke: boolean): Promise<void> {
-    if (revoke) {
+  /** Shutdown: resign when asked (the lease is the heartbeat's to revoke), close the client. */
+  async close(resign: boolean): Promise<void> {
+    if (resign) {
       try {
         await this.resign();
       } catch {
         /* expires with the lease */
       }
-      await this.lease.revoke();
     }
-    this.lease.close();
     await this.cache?.watcher?.cancel().catch(() => undefined);
     this.client.close();
   }

@@ -1,21 +1,43 @@
-// The Watchdog of the port. With a device (/dev/watchdog from softdog or hardware), the kernel
-// resets the host when the agent stops petting it, so even a hung agent fences itself. Without
-// one, NoWatchdog documents that the self-fence path then relies on the agent alone.
+// The Watchdog of the port. With a device (/dev/watchdog from softdog or hardware, or the lab's
+// emulated one, a FIFO), the host is reset when the agent stops petting it, so even a hung agent
+// fences itself. Without one, NoWatchdog says so: the primary then never frees this host's
+// resources on the self-fence deadline alone (it waits for the fence device).
 import * as fs from "node:fs";
+import * as path from "node:path";
 import type { Watchdog } from "../env";
 
-const WDIOC_SETTIMEOUT = 0xc0045706;
+/**
+ * The device's real timeout in ms: /sys/class/watchdog/<name>/timeout for a kernel device
+ * (whole seconds); undefined when it cannot be read.
+ */
+export function deviceTimeoutMs(device: string): number | undefined {
+  try {
+    const real = fs.realpathSync(device);
+    const name = path.basename(real) === "watchdog" ? "watchdog0" : path.basename(real);
+    const s = fs.readFileSync(`/sys/class/watchdog/${name}/timeout`, "utf8").trim();
+    const n = Number(s);
+    return Number.isFinite(n) && n > 0 ? n * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export class DeviceWatchdog implements Watchdog {
   private fd: number | undefined;
-  constructor(readonly device: string) {}
+  /**
+   * @param declaredTimeoutMs the timeout the operator declares (--watchdog-timeout), used when
+   *   the device does not expose one (the lab's FIFO); a kernel device's own value wins.
+   */
+  constructor(
+    readonly device: string,
+    private readonly declaredTimeoutMs?: number,
+  ) {}
 
-  async arm(timeoutMs: number): Promise<void> {
+  async arm(_timeoutMs: number): Promise<void> {
+    // Node has no ioctl: the timeout is set when the module is loaded (modprobe softdog
+    // soft_margin=N); info() reports the real one, and the primary trusts the self-fence
+    // deadline only if it is no longer than the spec's watchdogTimeoutMs.
     this.fd = fs.openSync(this.device, "w");
-    // Node has no ioctl: the timeout must be set when the module is loaded
-    // (modprobe softdog soft_margin=N); we check and warn through the caller.
-    void WDIOC_SETTIMEOUT;
-    void timeoutMs;
     fs.writeSync(this.fd, "\0");
   }
 
@@ -25,9 +47,15 @@ export class DeviceWatchdog implements Watchdog {
 
   async disarm(): Promise<void> {
     if (this.fd === undefined) return;
-    fs.writeSync(this.fd, "V"); // magic close: a clean stop does not reset the host
+    fs.writeSync(this.fd, "V"); // magic close: leaving the cluster does not reset the host
     fs.closeSync(this.fd);
     this.fd = undefined;
+  }
+
+  info(): { timeoutMs: number } | undefined {
+    if (this.fd === undefined) return undefined;
+    const t = deviceTimeoutMs(this.device) ?? this.declaredTimeoutMs;
+    return t === undefined ? undefined : { timeoutMs: t };
   }
 }
 
@@ -35,4 +63,7 @@ export class NoWatchdog implements Watchdog {
   async arm(): Promise<void> {}
   async pet(): Promise<void> {}
   async disarm(): Promise<void> {}
+  info(): undefined {
+    return undefined;
+  }
 }

@@ -1,0 +1,88 @@
+// The local host's view of its own lease, and what follows from it (see timing.ts for the
+// arithmetic): act normally, wait (store silent, lease possibly alive: no new starts), or
+// isolate (stop/kill what must stop, pet nothing until it is gone, then take a new lease).
+// Also who may pet the watchdog. Pure.
+import { fmtMs } from "./context";
+import type { Action, LocalState, ManagerState, Snapshot } from "./model";
+import { timingWindows } from "./timing";
+
+export type LeasePhase =
+  /** the lease is surely alive: carry out the committed state */
+  | "normal"
+  /** no recent ack: the lease may have expired; keep what runs, start nothing, count down */
+  | "waiting"
+  /** the lease is gone, or may be and the deadline is near: stop/kill what must stop */
+  | "isolate";
+
+export function leasePhase(snap: Snapshot): LeasePhase {
+  const t = snap.spec.timing;
+  const w = timingWindows(t, snap.lease.ttlMs);
+  if (snap.lease.state === "lost" || snap.lease.sinceAckMs >= w.isolateAfterMs) return "isolate";
+  // an action started now must land while the lease surely lives: keep one interval in hand
+  const held = snap.lease.sinceAckMs < Math.min(snap.lease.ttlMs, t.leaseTtlMs) - t.keepaliveIntervalMs;
+  return held && snap.storeReachable ? "normal" : "waiting";
+}
+
+/** ms until the isolation response is due (undefined once it is). */
+export function msToIsolation(snap: Snapshot): number | undefined {
+  if (snap.lease.state === "lost") return undefined;
+  const left = timingWindows(snap.spec.timing, snap.lease.ttlMs).isolateAfterMs - snap.lease.sinceAckMs;
+  return left > 0 ? left : undefined;
+}
+
+/**
+ * Resources on this host that must stop when it is isolated or being fenced (isolation response
+ * stop/kill), among what runs, what is not known, and what an operation may be starting.
+ */
+export function mustStop(snap: Snapshot, local: LocalState, manager: ManagerState | undefined): string[] {
+  const maybe = new Set<string>([...local.running, ...snap.unknown]);
+  for (const k of snap.inFlight) {
+    const [op, r] = k.split(":");
+    if (r && (op === "start" || op === "migrate" || op === "stop")) maybe.add(r);
+  }
+  if (!snap.listed && manager) {
+    // the list failed: anything assigned here may be running
+    for (const [r, rec] of Object.entries(manager.resources)) {
+      if (rec.node === snap.self || rec.target === snap.self) maybe.add(r);
+    }
+  }
+  const out: string[] = [];
+  for (const r of maybe) {
+    const spec = snap.spec.resources[r];
+    if ((spec?.isolationResponse ?? "stop") !== "none") out.push(r);
+  }
+  return out.sort();
+}
+
+/** True when the committed state says this host failed (its resources may be freed). */
+export function beingFenced(manager: ManagerState | undefined, self: string): boolean {
+  const s = manager?.hosts[self]?.state;
+  return s === "suspect" || s === "fencing" || s === "fenced";
+}
+
+/**
+ * The watchdog pet, if allowed. While the lease is alive the pet is bounded by the age of the
+ * last ack (the driver checks it again at the moment it pets); a host that runs nothing that
+ * must stop may pet regardless (a reset would protect nothing).
+ */
+export function petAction(
+  snap: Snapshot,
+  phase: LeasePhase,
+  local: LocalState,
+  manager: ManagerState | undefined,
+): Action | undefined {
+  const open = mustStop(snap, local, manager);
+  const clean = snap.listed && open.length === 0;
+  if (clean) return { type: "watchdog", op: "pet" };
+  if (phase === "isolate" || beingFenced(manager, snap.self)) return undefined;
+  const w = timingWindows(snap.spec.timing, snap.lease.ttlMs);
+  if (snap.lease.sinceAckMs >= w.petWindowMs) return undefined;
+  return { type: "watchdog", op: "pet", maxAckAgeMs: w.petWindowMs };
+}
+
+export function isolationNote(snap: Snapshot, phase: LeasePhase): string | undefined {
+  if (phase !== "waiting") return undefined;
+  const left = msToIsolation(snap);
+  const why = snap.storeReachable ? "lease not acknowledged" : "store unreachable";
+  return `${snap.self}: ${why} for ${fmtMs(Math.min(snap.lease.sinceAckMs, 3_600_000))}; isolation response in ${fmtMs(left ?? 0)}`;
+}
