@@ -7,16 +7,31 @@
 //   status <h>  -> "on" | "off"
 //   fail <h> on|off -> make the device fail (every request about <h> answers "error") or work again
 //   ping        -> "pong"
+// `off` and `on` may end with `by=<who>`; every power change is appended to .run/power-events.jsonl
+// with who asked: `by=` if given, else "fence:<h>" for a request from lab host <h>'s address (its
+// fence agent) or "bmc:<address>" otherwise.
 import * as net from "node:net";
 import { startAgent } from "./lib/agents";
-import { BMC_PORT, hostIndex, MGMT_IP } from "./lib/config";
+import { BMC_PORT, hostIndex, MGMT_IP, SUBNET } from "./lib/config";
 import { powerOff, powerOn, powerState } from "./lib/host";
+import { appendPowerEvent } from "./lib/power-log";
 import { readState } from "./lib/state";
 
 const failing = new Set<string>();
 
-export function handle(line: string): string {
-  const [cmd, h, arg] = line.trim().split(/\s+/);
+/** Who sent a request, from its source address (lab hosts are 10.77.0.(10+i)). */
+export function requester(addr: string | undefined): string {
+  const a = (addr ?? "").replace(/^::ffff:/, "");
+  const m = new RegExp(`^${SUBNET.replaceAll(".", "\\.")}\\.(\\d+)$`).exec(a);
+  if (m && Number(m[1]) > 10 && Number(m[1]) < 200) return `fence:h${Number(m[1]) - 10}`;
+  return `bmc:${a || "?"}`;
+}
+
+export function handle(line: string, from?: string): string {
+  const words = line.trim().split(/\s+/);
+  const byWord = words.find((w) => w.startsWith("by="));
+  const by = byWord ? byWord.slice(3) : requester(from);
+  const [cmd, h, arg] = words.filter((w) => !w.startsWith("by="));
   if (cmd === "ping") return "pong";
   if (!h) return "error missing host";
   try {
@@ -34,13 +49,18 @@ export function handle(line: string): string {
   if (!s?.hosts.includes(h)) return `error ${h} is not a lab host`;
   if (cmd === "status") return powerState(h);
   if (cmd === "off") {
+    const at = Date.now();
+    const was = powerState(h);
     powerOff(h);
+    appendPowerEvent({ at, host: h, action: "off", by, detail: `was ${was}` });
     return "ok";
   }
   if (cmd === "on") {
     if (powerState(h) === "on") return "ok";
+    const at = Date.now();
     powerOn(h);
     if (s.agents) startAgent(h, s);
+    appendPowerEvent({ at, host: h, action: "on", by });
     return "ok";
   }
   return `error unknown command ${cmd}`;
@@ -54,7 +74,7 @@ function main(): void {
       buf += d;
       const i = buf.indexOf("\n");
       if (i < 0) return;
-      const answer = handle(buf.slice(0, i));
+      const answer = handle(buf.slice(0, i), sock.remoteAddress);
       sock.end(`${answer}\n`);
     });
     sock.on("error", () => {});

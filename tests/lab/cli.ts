@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // npm run lab -- up|down|status|kill <h>|on <h>|partition <h>|heal <h>|fence-fail <h> on|off|agent-restart <h>
+//   |watchdog <h> status|watchdog <h> timeout <ms>|libvirtd-kill <h>|libvirtd-start <h>
 import { Command } from "commander";
 import { startAgent, stopAgent } from "./lib/agents";
 import { etcdEndpoints, hostIp, libvirtUri, METRICS_PORT } from "./lib/config";
+import { killLibvirtd, startLibvirtd } from "./lib/host";
 import * as lab from "./lib/lab";
 import { requireState } from "./lib/state";
+import { DEFAULT_WATCHDOG_TIMEOUT_MS, setWatchdogTimeout, watchdogStatus } from "./lib/watchdog-client";
 
 const program = new Command()
   .name("lab")
@@ -18,24 +21,57 @@ program
   .option("--vms <n>", "write a cluster spec with this many tiny VMs", "3")
   .option("--no-agents", "do not start vmha-agent on the hosts")
   .option("--no-spec", "write no cluster spec (Pulumi writes it, as in the quickstart)")
-  .action(async (o: { hosts: string; etcd: string; vms: string; agents: boolean; spec: boolean }) => {
-    const { state, timings } = await lab.up({
-      hosts: Number(o.hosts),
-      etcd: Number(o.etcd),
-      ...(o.spec ? { vms: Number(o.vms) } : {}),
-      agents: o.agents,
-      log: (l) => console.log(l),
-    });
-    console.log(
-      `lab up in ${timings.totalMs} ms: hosts ${state.hosts.join(",")}, etcd ${etcdEndpoints(state.etcd).join(",")}`,
-    );
-    console.log(
-      `  vmha status:   node dist/provider/runtime/cli/vmha.js --etcd ${etcdEndpoints(state.etcd).join(",")} --cluster ${state.cluster} status`,
-    );
-    console.log(`  virsh:         virsh -c '${libvirtUri(state.hosts[0]!)}' list`);
-    console.log(`  metrics:       curl http://${hostIp(state.hosts[0]!)}:${METRICS_PORT}/metrics`);
-    console.log("  tear down:     npm run lab -- down");
-  });
+  .option("--watchdog", "a lab watchdog per host: every agent gets --watchdog <fifo>")
+  .option(
+    "--watchdog-timeout <ms>",
+    `lab watchdog timeout: one number for all hosts, or h1=1500,h2=3000 (default ${DEFAULT_WATCHDOG_TIMEOUT_MS})`,
+  )
+  .option("--watchdog-hosts <list>", "only these hosts get a lab watchdog (comma-separated)")
+  .action(
+    async (o: {
+      hosts: string;
+      etcd: string;
+      vms: string;
+      agents: boolean;
+      spec: boolean;
+      watchdog?: boolean;
+      watchdogTimeout?: string;
+      watchdogHosts?: string;
+    }) => {
+      const wd = o.watchdog || o.watchdogTimeout !== undefined || o.watchdogHosts !== undefined;
+      const t = o.watchdogTimeout;
+      const timeoutMs =
+        t === undefined
+          ? undefined
+          : /^\d+$/.test(t)
+            ? Number(t)
+            : Object.fromEntries(t.split(",").map((kv) => [kv.split("=")[0]!, Number(kv.split("=")[1])]));
+      const { state, timings } = await lab.up({
+        hosts: Number(o.hosts),
+        etcd: Number(o.etcd),
+        ...(o.spec ? { vms: Number(o.vms) } : {}),
+        agents: o.agents,
+        ...(wd
+          ? {
+              watchdog: {
+                ...(o.watchdogHosts ? { hosts: o.watchdogHosts.split(",").filter(Boolean) } : {}),
+                ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+              },
+            }
+          : {}),
+        log: (l) => console.log(l),
+      });
+      console.log(
+        `lab up in ${timings.totalMs} ms: hosts ${state.hosts.join(",")}, etcd ${etcdEndpoints(state.etcd).join(",")}`,
+      );
+      console.log(
+        `  vmha status:   node dist/provider/runtime/cli/vmha.js --etcd ${etcdEndpoints(state.etcd).join(",")} --cluster ${state.cluster} status`,
+      );
+      console.log(`  virsh:         virsh -c '${libvirtUri(state.hosts[0]!)}' list`);
+      console.log(`  metrics:       curl http://${hostIp(state.hosts[0]!)}:${METRICS_PORT}/metrics`);
+      console.log("  tear down:     npm run lab -- down");
+    },
+  );
 
 program
   .command("down")
@@ -106,6 +142,38 @@ program
     const s = requireState();
     stopAgent(h, "SIGTERM");
     console.log(`${h}: agent restarted, pid ${startAgent(h, s)}`);
+  });
+
+program
+  .command("watchdog <host> <action> [ms]")
+  .description("the host's lab watchdog: `status` (armed, time since the last pet, fires) or `timeout <ms>`")
+  .action(async (h: string, action: string, ms?: string) => {
+    requireState();
+    if (action === "status") {
+      const st = await watchdogStatus(h);
+      console.log(
+        `${h}  watchdog ${st.armed ? "ARMED" : "disarmed"}  timeout ${st.timeoutMs} ms  writer ${st.writer ? "open" : "none"}  last pet ${st.sinceLastPetMs === null ? "never" : `${st.sinceLastPetMs} ms ago`}  pets ${st.pets}  fired ${st.fires}${st.lastFireAt ? ` (last ${st.lastFireAt})` : ""}`,
+      );
+    } else if (action === "timeout" && Number(ms) > 0) {
+      const st = await setWatchdogTimeout(h, Number(ms));
+      console.log(`${h}  watchdog timeout now ${st.timeoutMs} ms`);
+    } else throw new Error(`watchdog: unknown action "${action}" (status | timeout <ms>)`);
+  });
+
+program
+  .command("libvirtd-kill <host>")
+  .description("kill the host's libvirtd (its VMs keep running) and keep it down until libvirtd-start")
+  .action((h: string) => {
+    requireState();
+    console.log(`${h}: libvirtd ${killLibvirtd(h) ?? "(not running)"} killed; held down`);
+  });
+
+program
+  .command("libvirtd-start <host>")
+  .description("let the host's libvirtd start again (after libvirtd-kill)")
+  .action((h: string) => {
+    requireState();
+    console.log(`${h}: libvirtd answering after ${startLibvirtd(h)} ms`);
   });
 
 program.parseAsync().catch((err: unknown) => {

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs as the child of tini (PID 1) inside a lab host: network, mount, UTS and PID namespaces
 # of its own. Gives the host a private /run (like a booted machine; HA_RSCTMP stays private)
-# and its own libvirt folders, then becomes libvirtd.
+# and its own libvirt folders, then runs libvirtd, restarting it when it dies (like systemd's
+# Restart=), unless <host dir>/libvirtd.hold exists: then it waits until that file is gone
+# (the lab's "libvirtd killed" fault holds it down for a while).
 #   host-init.sh <host dir> <host name>
 set -eu
 d="$1"
@@ -13,4 +15,8 @@ mount --bind "$d/etc" /etc/libvirt
 mount --bind "$d/lib" /var/lib/libvirt
 mount --bind "$d/cache" /var/cache/libvirt
 mount --bind "$d/log" /var/log/libvirt
-exec /usr/sbin/libvirtd --listen
+rm -f "$d/libvirtd.hold"
+while :; do
+  /usr/sbin/libvirtd --listen || echo "host-init: libvirtd exited ($?)" >&2
+  while [ -e "$d/libvirtd.hold" ]; do sleep 0.1; done
+done

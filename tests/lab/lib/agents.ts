@@ -8,8 +8,14 @@ import { hostExecArgs } from "./host";
 import { alive, killPids, sleepMs, trySh } from "./sh";
 import { LAB_BIN } from "./spec";
 import type { LabState } from "./state";
+import { watchdogFifo } from "./watchdog-client";
 
-export const AGENT_JS = path.join(ROOT, "dist", "provider", "runtime", "cli", "vmha-agent.js");
+/**
+ * The agent program. VMHA_LAB_AGENT_JS points the lab at another build (e.g. a `git archive` of a
+ * given commit, built elsewhere) while the working tree's runtime is half-way through a change.
+ */
+export const AGENT_JS =
+  process.env["VMHA_LAB_AGENT_JS"] ?? path.join(ROOT, "dist", "provider", "runtime", "cli", "vmha-agent.js");
 
 function pidFile(h: string): string {
   return path.join(hostDir(h), "agent.pid");
@@ -36,6 +42,8 @@ export function agentArgs(h: string, s: LabState): string[] {
     "/run/vmha",
     "--graceful-stop",
     "2000",
+    // The lab watchdog's FIFO (tests/lab/watchdog.ts), where a real host has /dev/watchdog.
+    ...(s.watchdog?.[h] !== undefined ? ["--watchdog", watchdogFifo(h)] : []),
   ];
 }
 

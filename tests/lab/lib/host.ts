@@ -174,3 +174,32 @@ export function hostExecArgs(h: string, argv: readonly string[]): string[] {
   if (pid === undefined) throw new Error(`lab: ${h} is powered off`);
   return ["-t", String(pid), "-a", "--", ...argv];
 }
+
+/** Pid (outside view) of the host's libvirtd, if it runs. */
+export function libvirtdPid(h: string): number | undefined {
+  for (const p of netnsPids(nsOf(h))) {
+    try {
+      if (fs.readFileSync(`/proc/${p}/comm`, "utf8").trim() === "libvirtd" && alive(p)) return p;
+    } catch {
+      /* gone */
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Kills the host's libvirtd (SIGKILL; its VMs' QEMU processes keep running) and keeps it down
+ * until startLibvirtd(): host-init.sh restarts it only once the hold file is gone.
+ */
+export function killLibvirtd(h: string): number | undefined {
+  fs.writeFileSync(path.join(hostDir(h), "libvirtd.hold"), String(Date.now()));
+  const pid = libvirtdPid(h);
+  if (pid !== undefined) killPids([pid]);
+  return pid;
+}
+
+/** Lets host-init.sh start libvirtd again; waits until it answers. */
+export function startLibvirtd(h: string, timeoutMs = 20000): number {
+  fs.rmSync(path.join(hostDir(h), "libvirtd.hold"), { force: true });
+  return waitLibvirt(h, timeoutMs);
+}

@@ -32,9 +32,17 @@ import {
   listLabNamespaces,
   unblackhole,
 } from "./net";
+import { POWER_LOG } from "./power-log";
 import { alive, killPids, trySh } from "./sh";
 import { FENCE_AGENT, FENCE_AGENT_PATH, type LabSpecOptions, labSpec } from "./spec";
 import { type LabState, readState, writeState } from "./state";
+import {
+  DEFAULT_WATCHDOG_TIMEOUT_MS,
+  startWatchdog,
+  stopWatchdog,
+  WATCHDOG_EVENTS,
+  WATCHDOG_LOG,
+} from "./watchdog-client";
 
 export interface UpOptions {
   hosts?: number;
@@ -45,6 +53,11 @@ export interface UpOptions {
   spec?: Omit<LabSpecOptions, "vms">;
   cluster?: string;
   agentEnv?: Record<string, string>;
+  /**
+   * Lab watchdogs (tests/lab/watchdog.ts): every agent of `hosts` (default: all) gets
+   * `--watchdog <fifo>`; timeout per host in ms (default 2000, or one number for all).
+   */
+  watchdog?: { hosts?: string[]; timeoutMs?: number | Record<string, number> };
   log?: (line: string) => void;
 }
 
@@ -150,6 +163,7 @@ export async function up(o: UpOptions = {}): Promise<{ state: LabState; timings:
   installFenceAgent();
   fs.rmSync(path.join(RUN_DIR, "hosts"), { recursive: true, force: true });
   fs.mkdirSync(RUN_DIR, { recursive: true });
+  for (const f of [POWER_LOG, WATCHDOG_EVENTS, WATCHDOG_LOG]) fs.rmSync(f, { force: true });
   const kvm = kvmUsable();
   if (!kvm) log("lab: /dev/kvm is missing or unusable here: VMs run under TCG (type='qemu'), slower");
   const s: LabState = {
@@ -160,6 +174,15 @@ export async function up(o: UpOptions = {}): Promise<{ state: LabState; timings:
     agents: o.agents ?? true,
     ...(o.agentEnv ? { agentEnv: o.agentEnv } : {}),
   };
+  if (o.watchdog) {
+    const t = o.watchdog.timeoutMs;
+    s.watchdog = Object.fromEntries(
+      (o.watchdog.hosts ?? s.hosts).map((h) => [
+        h,
+        typeof t === "number" ? t : (t?.[h] ?? DEFAULT_WATCHDOG_TIMEOUT_MS),
+      ]),
+    );
+  }
   writeState(s);
   createSwitch();
   wipeEtcd();
@@ -170,6 +193,17 @@ export async function up(o: UpOptions = {}): Promise<{ state: LabState; timings:
   );
   startBmc();
   await waitBmc();
+  // Before any agent: an agent opening its watchdog FIFO blocks until the reader is there.
+  if (s.watchdog) {
+    await startWatchdog({
+      hosts: Object.fromEntries(Object.entries(s.watchdog).map(([h, ms]) => [h, { timeoutMs: ms }])),
+    });
+    log(
+      `lab: watchdog on ${Object.entries(s.watchdog)
+        .map(([h, ms]) => `${h} (${ms} ms)`)
+        .join(", ")}`,
+    );
+  }
   const timings: UpTimings = { etcdHealthyMs, libvirtdBootMs: {}, totalMs: 0 };
   const cold = !fs.existsSync(path.join(WARM_CACHE, "qemu"));
   const boot = (hosts: string[]) => {
@@ -208,6 +242,7 @@ export async function up(o: UpOptions = {}): Promise<{ state: LabState; timings:
 /** Tears everything down; safe to run any number of times, also after a crashed run. */
 export function down(): void {
   stopBmc();
+  stopWatchdog();
   const s = readState();
   for (const e of s?.etcd ?? []) stopMember(e);
   destroyAll();

@@ -13,6 +13,8 @@ export interface LabState {
   agents: boolean;
   /** Extra environment for agents (tests tune log level etc.). */
   agentEnv?: Record<string, string>;
+  /** Hosts with a lab watchdog (tests/lab/watchdog.ts), and its timeout in ms; their agents get `--watchdog <fifo>`. */
+  watchdog?: Record<string, number>;
 }
 
 export function readState(): LabState | undefined {
