@@ -52,6 +52,11 @@ export interface AgentRuntime {
   rejected: Map<string, string>;
   /** ms from the end of the last iteration to the core's next deadline. */
   wakeInMs?: number;
+  /**
+   * The decision function: decide() itself, always, in production. The simulator's checker
+   * tests put a deliberately broken one here to prove that every invariant can fire.
+   */
+  decide?: typeof decide;
 }
 
 export function newAgentRuntime(host: string): AgentRuntime {
@@ -140,7 +145,7 @@ export async function runIteration(env: Env, agent: AgentRuntime): Promise<strin
     snap.inFlight = [...agent.inFlight.keys()];
     let d: ReturnType<typeof decide>;
     try {
-      d = decide(snap, ev, now);
+      d = (agent.decide ?? decide)(snap, ev, now);
     } catch (err) {
       // A bug must not kill the agent (every host would crash-loop on the same input): log it,
       // keep the last good state, and pet nothing from this iteration.
