@@ -162,7 +162,8 @@ export class Heartbeat {
         return;
       }
       if (req.sentAt > c.ackSentAt) {
-        const gap = req.sentAt - c.ackSentAt > 1.5 * this.opts.intervalMs;
+        // A gap: until this answer, the newest proof was more than two rounds old.
+        const gap = this.opts.now() - c.ackSentAt > 2 * this.opts.intervalMs;
         c.ackSentAt = req.sentAt;
         if (gap) this.opts.onChange?.();
       }
