@@ -1,9 +1,8 @@
 // VM lifecycle on one host's libvirtd. Domains are created transient from the XML in the spec,
 // so any host can start any VM and nothing is left defined after a stop or a power loss. A
 // persistent definition found for a managed VM (someone ran `virsh define`) is removed on stop.
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
+import { describeFailure } from "../proc/run";
+import { parseStateReason } from "./pause";
 import { isNoDomain, LibvirtError, Virsh, type VirshOptions } from "./virsh";
 
 export type DomainState =
@@ -22,6 +21,14 @@ export interface DomainInfo {
   name: string;
   state: DomainState;
   persistent: boolean;
+  /** libvirt's id of an active domain ("-" when inactive): new with every start of it. */
+  id?: string;
+}
+
+/** The vmha marker in a domain's metadata (see agent/resources.ts withMarker). */
+export interface DomainMarker {
+  cluster: string | undefined;
+  name: string | undefined;
 }
 
 export function isActive(s: DomainState): boolean {
@@ -62,7 +69,7 @@ export class LibvirtDriver {
       const m = /^\s*(\S+)\s+(\S+)\s+(.+?)\s*$/.exec(line);
       if (!m) continue;
       const name = m[2]!;
-      out.push({ name, state: m[3] as DomainState, persistent: pers.has(name) });
+      out.push({ name, state: m[3] as DomainState, persistent: pers.has(name), id: m[1]! });
     }
     return out;
   }
@@ -76,6 +83,17 @@ export class LibvirtDriver {
     return r.stdout.trim() as DomainState;
   }
 
+  /** `virsh domstate --reason`: "paused (I/O error)" -> { state: "paused", reason: "I/O error" }. */
+  async stateReason(name: string): Promise<{ state: DomainState; reason: string }> {
+    const r = await this.virsh.tryRun(["domstate", name, "--reason"]);
+    if (r.code !== 0) {
+      if (isNoDomain(r.stderr)) return { state: "absent", reason: "" };
+      throw new LibvirtError(this.uri, name, `domstate --reason: ${r.stderr.trim() || `exit ${r.code}`}`);
+    }
+    const { state, reason } = parseStateReason(r.stdout);
+    return { state: state as DomainState, reason };
+  }
+
   /** Starts the VM from its XML as a transient domain. Idempotent: an active domain is left alone. */
   /** `known`: the domain's state from an event-fed cache, saving one virsh call when absent. */
   async start(name: string, xml: string, known?: DomainState): Promise<"started" | "already running"> {
@@ -85,13 +103,9 @@ export class LibvirtDriver {
     const s = known === "absent" ? known : await this.state(name);
     if (isActive(s)) return "already running";
     if (s !== "absent") await this.undefine(name); // a stale inactive definition
-    const file = path.join(os.tmpdir(), `vmha-${process.pid}-${name}-${Date.now()}.xml`);
-    fs.writeFileSync(file, xml, { mode: 0o600 });
-    try {
-      await this.virsh.run(["create", file], name);
-    } finally {
-      fs.rmSync(file, { force: true });
-    }
+    // The XML goes on stdin (virsh reads /dev/stdin itself): no file for anyone to pre-create,
+    // swap for a symlink or read.
+    await this.virsh.run(["create", "/dev/stdin"], name, xml);
     return "started";
   }
 
@@ -125,8 +139,13 @@ export class LibvirtDriver {
     }
   }
 
+  /**
+   * Never with --nvram: that deletes the NVRAM file, which the spec's XML may point at and the
+   * next start needs. --keep-nvram lets libvirt undefine a domain that has one; a libvirt that
+   * does not know the flag gets a plain undefine (which refuses rather than deletes).
+   */
   private async undefine(name: string): Promise<void> {
-    const r = await this.virsh.tryRun(["undefine", name, "--nvram"]);
+    const r = await this.virsh.tryRun(["undefine", name, "--keep-nvram"]);
     if (r.code !== 0 && !isNoDomain(r.stderr) && !/transient/i.test(r.stderr)) {
       const r2 = await this.virsh.tryRun(["undefine", name]);
       if (r2.code !== 0 && !isNoDomain(r2.stderr) && !/transient/i.test(r2.stderr)) {
@@ -135,11 +154,25 @@ export class LibvirtDriver {
     }
   }
 
+  /**
+   * The marker in namespace `ns` of the domain's metadata; null when it has none (not started by
+   * vmha), "absent" when the domain is gone. Throws when libvirt cannot tell.
+   */
+  async marker(name: string, ns: string): Promise<DomainMarker | null | "absent"> {
+    const r = await this.virsh.tryRun(["metadata", name, ns]);
+    if (r.code !== 0) {
+      if (isNoDomain(r.stderr)) return "absent";
+      if (/metadata not found|not present/i.test(r.stderr)) return null;
+      throw new LibvirtError(this.uri, name, describeFailure("virsh metadata", r), r.timedOut);
+    }
+    const attr = (a: string) => new RegExp(`\\b${a}="([^"]*)"`).exec(r.stdout)?.[1];
+    return { cluster: unescapeXml(attr("cluster")), name: unescapeXml(attr("name")) };
+  }
+
   /** True when the domain's metadata holds `<…:resource cluster="<cluster>">` in namespace `ns`. */
   async hasMarker(name: string, ns: string, cluster: string): Promise<boolean> {
-    const r = await this.virsh.tryRun(["metadata", name, ns]);
-    if (r.code !== 0) return false;
-    return r.stdout.includes(`cluster="${cluster}"`);
+    const m = await this.marker(name, ns).catch(() => null);
+    return typeof m === "object" && m !== null && m.cluster === cluster;
   }
 
   /** QEMU guest agent ping; false when the guest has no agent channel or it does not answer. */
@@ -158,9 +191,18 @@ export class LibvirtDriver {
   async migrate(name: string, destUri: string, migrateUri?: string, timeoutMs = 60000): Promise<void> {
     const args = ["migrate", "--live", "--verbose", name, destUri];
     if (migrateUri) args.push("--migrateuri", migrateUri);
-    const v = new Virsh({ uri: this.uri, timeoutMs });
+    const v = new Virsh({ ...this.opts, timeoutMs });
     await v.run(args, name);
   }
+}
+
+function unescapeXml(s: string | undefined): string | undefined {
+  return s
+    ?.replace(/&quot;/g, '"')
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
 }
 
 function escapeRe(s: string): string {

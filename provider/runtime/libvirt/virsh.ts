@@ -8,6 +8,8 @@ export class LibvirtError extends Error {
     readonly uri: string,
     readonly domain: string | undefined,
     message: string,
+    /** The virsh call hit its deadline: libvirtd may still complete what it asked for. */
+    readonly timedOut = false,
   ) {
     super(`libvirt ${uri}${domain ? ` domain ${domain}` : ""}: ${message}`);
   }
@@ -17,6 +19,8 @@ export interface VirshOptions {
   uri: string;
   /** Deadline per virsh call. Default 10 s. */
   timeoutMs?: number;
+  /** The virsh program; default "virsh" on PATH (tests put a fake one here). */
+  binary?: string;
 }
 
 export class Virsh {
@@ -25,7 +29,8 @@ export class Virsh {
   /** Runs virsh; returns stdout or throws LibvirtError naming the domain. */
   async run(args: readonly string[], domain?: string, input?: string): Promise<string> {
     const r = await this.tryRun(args, input);
-    if (r.code !== 0) throw new LibvirtError(this.opts.uri, domain, describeFailure(`virsh ${args[0]}`, r));
+    if (r.code !== 0)
+      throw new LibvirtError(this.opts.uri, domain, describeFailure(`virsh ${args[0]}`, r), r.timedOut);
     return r.stdout;
   }
 
@@ -40,7 +45,7 @@ export class Virsh {
     ms: number;
     signal: NodeJS.Signals | null;
   }> {
-    return runCommand("virsh", ["-q", "-c", this.opts.uri, ...args], {
+    return runCommand(this.opts.binary ?? "virsh", ["-q", "-c", this.opts.uri, ...args], {
       timeoutMs: this.opts.timeoutMs ?? 10000,
       ...(input !== undefined ? { input } : {}),
       env: childEnv({ LC_ALL: "C" }),

@@ -83,10 +83,14 @@ export class DomainWatch {
 
   private spawnEvents(): void {
     if (this.stopped) return;
-    const p = spawn("virsh", ["-q", "-c", this.driver.uri, "event", "--loop", "--event", "lifecycle"], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: childEnv({ LC_ALL: "C" }),
-    });
+    const p = spawn(
+      this.driver.opts.binary ?? "virsh",
+      ["-q", "-c", this.driver.uri, "event", "--loop", "--event", "lifecycle"],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: childEnv({ LC_ALL: "C" }),
+      },
+    );
     this.proc = p;
     p.stdout.setEncoding("utf8").on("data", () => void this.refresh());
     p.stderr.setEncoding("utf8").on("data", (d: string) => {
