@@ -2,12 +2,28 @@
 // transient domains), any OCF agent for `ocf`/`ip` resources and for VMs whose spec names an
 // agent (ocf:heartbeat:VirtualDomain). Idempotent: starting a running resource or stopping a
 // stopped one succeeds. Errors name the resource and say whether retrying can help.
+// list() runs inside the heartbeat loop, so it never waits long: slow answers (first OCF probes,
+// libvirt metadata) arrive in the background, and until then the resource is in unknown().
 import * as fs from "node:fs";
 import type { MonitorResult, ResourceDriver, ResourceSpec } from "../env";
 import { RetryableError, TerminalError } from "../env";
 import { isActive, type LibvirtDriver } from "../libvirt/driver";
+import type { PauseMeaning } from "../libvirt/pause";
 import type { DomainWatch } from "../libvirt/watch";
-import { OCF, type OcfResource, runOcf } from "../ocf/runner";
+import {
+  OCF,
+  OCF_ROOT,
+  type OcfAction,
+  type OcfResource,
+  type OcfRun,
+  parseAgent,
+  runOcf,
+} from "../ocf/runner";
+import { MARKER_NS, withMarker } from "./domain-owner";
+import { lastLine, ocfError, PROBE_NOT_RUNNING, ProbePool } from "./ocf-probes";
+import { type Here, VmDomains, within } from "./vm-domains";
+
+export { MARKER_NS, withMarker };
 
 export interface HostResourcesOptions {
   host: string;
@@ -27,19 +43,16 @@ export interface HostResourcesOptions {
   /** Cluster name, written into the metadata of the domains this runtime starts. */
   cluster: string;
   log?: (subject: string, message: string) => void;
-}
-
-/** XML namespace of the marker vmha puts into the metadata of the domains it starts. */
-export const MARKER_NS = "https://vmha.dev/xmlns/libvirt/1";
-
-/** Adds `<vmha:resource cluster=… name=…/>` to the domain's <metadata> (created if absent). */
-export function withMarker(xml: string, ns: string, cluster: string, name: string): string {
-  if (xml.includes(ns)) return xml;
-  const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
-  const tag = `<vmha:resource xmlns:vmha="${ns}" cluster="${esc(cluster)}" name="${esc(name)}"/>`;
-  if (/<metadata\s*\/>/.test(xml)) return xml.replace(/<metadata\s*\/>/, `<metadata>${tag}</metadata>`);
-  if (/<metadata>/.test(xml)) return xml.replace(/<metadata>/, `<metadata>${tag}`);
-  return xml.replace(/<\/domain>\s*$/, `  <metadata>${tag}</metadata>\n</domain>\n`);
+  /** How long list() waits for a libvirt re-list when the event stream is not fresh. Default 2000. */
+  refreshTimeoutMs?: number;
+  /** How long list() waits for per-domain checks (marker, pause reason). Default 500. */
+  checkTimeoutMs?: number;
+  /** First OCF probes running at once. Default 3. */
+  probeConcurrency?: number;
+  /** After a `virsh create` that timed out, how long libvirtd may still create the domain. Default 15000. */
+  createGraceMs?: number;
+  /** OCF_ROOT (tests point it at fake agents). */
+  ocfRoot?: string;
 }
 
 /** Time kept back from the self-fence budget for `virsh destroy` after the graceful attempt. */
@@ -47,22 +60,18 @@ const DESTROY_RESERVE_MS = 400;
 
 type Backend = { type: "libvirt"; xml: () => string } | { type: "ocf"; res: OcfResource };
 
-const TERMINAL_OCF = new Set<number>([
-  OCF.ERR_ARGS,
-  OCF.ERR_UNIMPLEMENTED,
-  OCF.ERR_PERM,
-  OCF.ERR_INSTALLED,
-  OCF.ERR_CONFIGURED,
-]);
-
 export class HostResources implements ResourceDriver {
   private readonly ocfRunning = new Set<string>();
   /** Last known definition of each OCF resource run here (to stop one removed from the spec). */
   private readonly ocfKnown = new Map<string, OcfResource>();
-  /** Active domains not in the spec: whether they carry this cluster's vmha marker. */
-  private readonly markerChecked = new Map<string, boolean>();
   private readonly orphansStopping = new Set<string>();
   private readonly probed = new Set<string>();
+  /** +1 per start/stop of a resource: a probe that overlapped one has nothing to say. */
+  private readonly opCount = new Map<string, number>();
+  private readonly probes: ProbePool;
+  private readonly vms: VmDomains;
+  private lastUnknown: string[] = [];
+  private lastListed = new Set<string>();
   private readonly lastPingOk = new Map<string, number>();
   private readonly startedAt = new Map<string, number>();
 
@@ -70,7 +79,15 @@ export class HostResources implements ResourceDriver {
     private readonly libvirt: LibvirtDriver,
     private readonly watch: DomainWatch,
     private readonly opts: HostResourcesOptions,
-  ) {}
+  ) {
+    this.probes = new ProbePool((res) => this.probe(res), opts.probeConcurrency ?? 3);
+    this.vms = new VmDomains(libvirt, watch, {
+      host: opts.host,
+      cluster: opts.cluster,
+      log: (subject, m) => this.opts.log?.(subject, m),
+      createGraceMs: opts.createGraceMs ?? 15000,
+    });
+  }
 
   backend(name: string, spec: ResourceSpec): Backend {
     const agent =
@@ -98,18 +115,21 @@ export class HostResources implements ResourceDriver {
         },
       };
     }
+    try {
+      parseAgent(agent, name);
+    } catch (err) {
+      throw new TerminalError(`resource ${name}`, msg(err).replace(`resource ${name}: `, ""));
+    }
     return { type: "ocf", res: { name, agent, params: spec.params } };
   }
 
   async list(spec: Readonly<Record<string, ResourceSpec>>): Promise<string[]> {
-    if (!this.watch.fresh) await this.watch.refresh();
-    if (!this.watch.fresh)
-      throw new RetryableError(
-        `host ${this.opts.host}`,
-        `libvirt not answering: ${this.watch.lastError ?? "?"}`,
-      );
+    await this.freshDomains();
     this.stopOrphans(spec);
     const out: string[] = [];
+    const unknown = new Set<string>();
+    const checks: Promise<void>[] = [];
+    const limit = this.opts.checkTimeoutMs ?? 500;
     for (const [name, s] of Object.entries(spec)) {
       let b: Backend;
       try {
@@ -118,13 +138,56 @@ export class HostResources implements ResourceDriver {
         continue;
       }
       if (b.type === "libvirt") {
-        if (isActive(this.watch.state(name))) out.push(name);
+        const info = this.watch.get(name);
+        if (info && isActive(info.state)) {
+          checks.push(
+            within(this.vms.here(name, info), limit, "unknown" as Here).then((here) => {
+              if (here === "running") out.push(name);
+              if (here === "unknown") unknown.add(name);
+            }),
+          );
+        } else if (this.vms.isUncertain(name)) unknown.add(name);
       } else {
-        if (!this.probed.has(name)) await this.probe(b.res);
+        if (!this.probed.has(name)) this.probes.schedule(b.res);
         if (this.ocfRunning.has(name)) out.push(name);
+        else if (this.probes.has(name)) unknown.add(name);
       }
     }
+    await Promise.all(checks);
+    this.vms.owners.retain(new Set(this.watch.active().map((n) => `${n}#${this.watch.get(n)?.id ?? "-"}`)));
+    this.lastUnknown = [...unknown];
+    this.lastListed = new Set(out);
     return out.sort();
+  }
+
+  /**
+   * Resources whose state on this host is not known yet: the caller must count them as maybe
+   * running, never as stopped. What was unknown at the last list() stays in, even if a probe
+   * answered since: that answer reaches the caller with the next list(), not before.
+   */
+  unknown(): string[] {
+    const out = new Set(this.lastUnknown);
+    for (const n of this.probes.names()) if (!this.ocfRunning.has(n)) out.add(n);
+    for (const n of [...this.vms.uncertain.keys()])
+      if (this.vms.isUncertain(n) && !this.lastListed.has(n)) out.add(n);
+    return [...out].sort();
+  }
+
+  /** A lost event leaves the watch stale; re-listing may hang with libvirtd, so it is bounded. */
+  private async freshDomains(): Promise<void> {
+    if (this.watch.fresh) return;
+    const ms = this.opts.refreshTimeoutMs ?? 2000;
+    const answered = await within(
+      this.watch.refresh().then(() => true),
+      ms,
+      false,
+    );
+    if (this.watch.fresh) return;
+    const why = this.watch.lastError ? `: ${this.watch.lastError}` : "";
+    throw new RetryableError(
+      `host ${this.opts.host}`,
+      answered ? `libvirt not answering${why}` : `libvirt did not list its domains within ${ms} ms${why}`,
+    );
   }
 
   /**
@@ -138,16 +201,10 @@ export class HostResources implements ResourceDriver {
       this.orphansStopping.add(name);
       void (async () => {
         try {
-          let ours = this.markerChecked.get(name);
-          if (ours === undefined) {
-            ours = await this.libvirt.hasMarker(name, MARKER_NS, this.opts.cluster);
-            this.markerChecked.set(name, ours);
-          }
-          if (!ours) return;
+          if ((await this.vms.owners.check(name, this.watch.get(name)?.id)) !== "ours") return;
           this.opts.log?.(`resource ${name}`, `no longer in the spec: stopping it on ${this.opts.host}`);
           await this.libvirt.stop(name, this.opts.gracefulStopMs);
           await this.watch.refresh();
-          this.markerChecked.delete(name);
         } catch (err) {
           this.opts.log?.(`resource ${name}`, `stopping it (no longer in the spec) failed: ${msg(err)}`);
         } finally {
@@ -159,7 +216,7 @@ export class HostResources implements ResourceDriver {
       const res = this.ocfKnown.get(name);
       if (spec[name] || !res || this.orphansStopping.has(name)) continue;
       this.orphansStopping.add(name);
-      void runOcf(res, "stop", this.opts.ocfTimeoutMs)
+      void this.ocf(res, "stop", this.opts.ocfTimeoutMs)
         .then((r) => {
           if (r.code === OCF.SUCCESS || r.code === OCF.NOT_RUNNING) this.ocfRunning.delete(name);
           this.opts.log?.(`resource ${name}`, `no longer in the spec: ${res.agent} stop: ${r.codeName}`);
@@ -168,34 +225,59 @@ export class HostResources implements ResourceDriver {
     }
   }
 
-  /** First look at an OCF resource (adoption after an agent restart). */
+  /** First look at an OCF resource (adoption after an agent restart); runs in the ProbePool. */
   private async probe(res: OcfResource): Promise<void> {
-    const r = await runOcf(res, "monitor", this.opts.ocfTimeoutMs);
+    const before = this.opCount.get(res.name) ?? 0;
+    let r: OcfRun;
+    try {
+      r = await this.ocf(res, "monitor", this.opts.ocfTimeoutMs);
+    } catch (err) {
+      // Refused before running anything (invalid parameters): vmha cannot have started it either.
+      this.probed.add(res.name);
+      this.opts.log?.(`resource ${res.name}`, `cannot probe it on ${this.opts.host}: ${msg(err)}`);
+      return;
+    }
+    if ((this.opCount.get(res.name) ?? 0) !== before) return; // a start or stop answered since
     this.probed.add(res.name);
     this.ocfKnown.set(res.name, res);
-    if (r.code === OCF.SUCCESS) this.ocfRunning.add(res.name);
+    // As Pacemaker reads a probe: anything but "not running" (a failure, a timeout) may leave it
+    // active here, so it is reported running and gets stopped if it belongs elsewhere.
+    if (!PROBE_NOT_RUNNING.has(r.code)) {
+      this.ocfRunning.add(res.name);
+      if (r.code !== OCF.SUCCESS)
+        this.opts.log?.(
+          `resource ${res.name}`,
+          `first probe on ${this.opts.host}: ${r.codeName}; counted as running here until a stop succeeds`,
+        );
+    }
+    this.done();
+  }
+
+  private ocf(res: OcfResource, action: OcfAction, timeoutMs: number): Promise<OcfRun> {
+    return runOcf(res, action, timeoutMs, undefined, [], this.opts.ocfRoot ?? OCF_ROOT);
+  }
+
+  private touched(name: string): void {
+    this.opCount.set(name, (this.opCount.get(name) ?? 0) + 1);
   }
 
   async start(name: string, spec: ResourceSpec): Promise<void> {
     try {
       const b = this.backend(name, spec);
+      this.touched(name);
       if (b.type === "libvirt") {
         try {
-          const xml = withMarker(b.xml(), MARKER_NS, this.opts.cluster, name);
-          await this.libvirt.start(name, xml, this.watch.fresh ? this.watch.state(name) : undefined);
+          await this.vms.start(name, withMarker(b.xml(), MARKER_NS, this.opts.cluster, name));
+          this.vms.uncertain.delete(name);
         } catch (err) {
           if (err instanceof TerminalError) throw err;
-          throw new RetryableError(`resource ${name}`, `start on ${this.opts.host}: ${msg(err)}`);
+          const cleanup = await this.vms.cleanupFailedCreate(name, err);
+          throw new RetryableError(`resource ${name}`, `start on ${this.opts.host}: ${msg(err)}; ${cleanup}`);
         } finally {
           await this.watch.refresh();
         }
       } else {
-        const r = await runOcf(b.res, "start", this.opts.ocfTimeoutMs);
-        this.probed.add(name);
-        if (r.code !== OCF.SUCCESS)
-          throw ocfError(name, this.opts.host, r.action, r.codeName, r.output, r.code);
-        this.ocfKnown.set(name, b.res);
-        this.ocfRunning.add(name);
+        await this.startOcf(name, b.res);
       }
       this.startedAt.set(name, Date.now());
       this.lastPingOk.delete(name);
@@ -204,11 +286,36 @@ export class HostResources implements ResourceDriver {
     }
   }
 
+  /** A failed or timed-out start may have done half its work: stop it, as Pacemaker does. */
+  private async startOcf(name: string, res: OcfResource): Promise<void> {
+    const r = await this.ocf(res, "start", this.opts.ocfTimeoutMs);
+    this.probed.add(name);
+    this.ocfKnown.set(name, res);
+    if (r.code === OCF.SUCCESS) {
+      this.ocfRunning.add(name);
+      return;
+    }
+    const stop = await this.ocf(res, "stop", this.opts.ocfTimeoutMs);
+    if (stop.code === OCF.SUCCESS || stop.code === OCF.NOT_RUNNING) {
+      this.ocfRunning.delete(name);
+      throw ocfError(name, this.opts.host, r, "; stopped again");
+    }
+    this.ocfRunning.add(name);
+    throw ocfError(
+      name,
+      this.opts.host,
+      r,
+      `; the stop after it failed too (${stop.codeName}${lastLine(stop.output)}): reported as running on ${this.opts.host} until a stop succeeds`,
+    );
+  }
+
   async stop(name: string, spec: ResourceSpec, mode: "stop" | "kill"): Promise<void> {
     try {
       const b = this.backend(name, spec);
+      this.touched(name);
       if (b.type === "libvirt") {
         try {
+          if (await this.vms.foreignHere(name)) return;
           const budget = this.opts.isolationBudgetMs?.();
           const graceful =
             mode === "kill"
@@ -217,21 +324,20 @@ export class HostResources implements ResourceDriver {
                 ? this.opts.gracefulStopMs
                 : Math.max(0, Math.min(this.opts.gracefulStopMs, budget - DESTROY_RESERVE_MS));
           await this.libvirt.stop(name, graceful);
+          this.vms.uncertain.delete(name);
         } catch (err) {
           throw new RetryableError(`resource ${name}`, `${mode} on ${this.opts.host}: ${msg(err)}`);
         } finally {
           await this.watch.refresh();
         }
       } else {
-        const r = await runOcf(
+        const r = await this.ocf(
           b.res,
           "stop",
           mode === "kill" ? Math.min(5000, this.opts.ocfTimeoutMs) : this.opts.ocfTimeoutMs,
         );
         this.probed.add(name);
-        if (r.code !== OCF.SUCCESS && r.code !== OCF.NOT_RUNNING) {
-          throw ocfError(name, this.opts.host, r.action, r.codeName, r.output, r.code);
-        }
+        if (r.code !== OCF.SUCCESS && r.code !== OCF.NOT_RUNNING) throw ocfError(name, this.opts.host, r);
         this.ocfRunning.delete(name);
       }
       this.startedAt.delete(name);
@@ -243,23 +349,36 @@ export class HostResources implements ResourceDriver {
   async monitor(name: string, spec: ResourceSpec): Promise<MonitorResult> {
     const b = this.backend(name, spec);
     if (b.type === "ocf") {
-      const r = await runOcf(b.res, "monitor", this.opts.ocfTimeoutMs);
+      const r = await this.ocf(b.res, "monitor", this.opts.ocfTimeoutMs);
       if (r.code === OCF.SUCCESS) this.ocfRunning.add(name);
       if (r.code === OCF.NOT_RUNNING) this.ocfRunning.delete(name);
       return {
         running: r.code !== OCF.NOT_RUNNING,
         healthy: r.code === OCF.SUCCESS,
-        detail: `${b.res.agent} monitor: ${r.codeName}${r.output ? `: ${r.output.split("\n").pop()}` : ""}`,
+        detail: `${b.res.agent} monitor: ${r.codeName}${lastLine(r.output)}`,
       };
     }
-    const state = this.watch.state(name);
+    const info = this.watch.get(name);
+    const state = info?.state ?? "absent";
     const result: MonitorResult = {
       running: isActive(state),
-      // libvirt creates domains paused, then resumes them; an operator may pause one too.
-      // Neither is a failure HA should act on: only a domain that is gone or crashed is.
-      healthy: state === "running" || state === "paused" || state === "blocked" || state === "idle",
+      // libvirt creates domains paused and an operator may pause one: those are fine. Other
+      // pauses (I/O error, panic, a migration killed half-way) are not; the reason tells.
+      healthy: state === "running" || state === "blocked" || state === "idle",
       detail: `domain state ${state}`,
     };
+    if (state === "paused") {
+      let p: PauseMeaning;
+      try {
+        p = await this.vms.pauseOf(name, info, true);
+      } catch (err) {
+        throw new RetryableError(
+          `resource ${name}`,
+          `cannot read why it is paused on ${this.opts.host}: ${msg(err)}`,
+        );
+      }
+      Object.assign(result, { running: p.running, healthy: p.healthy, detail: `domain ${p.why}` });
+    }
     if (spec.monitoring.guestHeartbeat && result.running) {
       const now = Date.now();
       if (await this.libvirt.guestPing(name)) this.lastPingOk.set(name, now);
@@ -277,11 +396,13 @@ export class HostResources implements ResourceDriver {
       const peer = this.opts.peer(target);
       if (!peer)
         throw new TerminalError(`resource ${name}`, `no libvirt address known for target host ${target}`);
+      this.vms.migrating.add(name);
       try {
         await this.libvirt.migrate(name, peer.libvirtUri, peer.migrateUri);
       } catch (err) {
         throw new RetryableError(`resource ${name}`, `migrate ${this.opts.host} -> ${target}: ${msg(err)}`);
       } finally {
+        this.vms.migrating.delete(name);
         await this.watch.refresh();
       }
       this.startedAt.delete(name);
@@ -298,18 +419,4 @@ export class HostResources implements ResourceDriver {
 
 function msg(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function ocfError(
-  name: string,
-  host: string,
-  action: string,
-  codeName: string,
-  output: string,
-  code: number,
-): Error {
-  const text = `${action} on ${host}: ${codeName}${output ? `: ${output.split("\n").pop()}` : ""}`;
-  return TERMINAL_OCF.has(code)
-    ? new TerminalError(`resource ${name}`, text)
-    : new RetryableError(`resource ${name}`, text);
 }
