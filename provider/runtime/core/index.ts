@@ -1,7 +1,7 @@
 // Public surface of the KVM HA runtime's pure core (and its shared driver loop).
 export * from "./admission";
 export { decide } from "./decide";
-export { type AgentRuntime, newAgentRuntime, runAgent, runIteration } from "./driver";
+export { type AgentRuntime, leaseView, newAgentRuntime, runAgent, runIteration } from "./driver";
 export { mayCampaign } from "./election";
 export * from "./errors";
 export { emptyManagerState, runManager } from "./manager";
@@ -17,4 +17,5 @@ export {
 export { buildReport } from "./report";
 export * from "./spec";
 export { HOST_STATES, type HostState, RESOURCE_STATES, type ResourceState, setState } from "./states";
-export { checkTiming } from "./timing";
+export { checkTiming, type TimingWindows, timingWindows } from "./timing";
+export { checkView, HostReportSchema, ManagerStateSchema } from "./validate";

@@ -45,7 +45,10 @@ function view(p: {
     leases: p.leases,
     primary: "h1",
     reports: Object.fromEntries(
-      Object.entries(p.running).map(([h, r]) => [h, { host: h, at: 0, running: r, failed: {} }]),
+      Object.entries(p.running).map(([h, r]) => [
+        h,
+        { host: h, at: 0, managerRevision: 1, listed: true, busy: [], running: r, failed: {} },
+      ]),
     ),
     maintenance: [],
     migrateRequests: [],

@@ -47,12 +47,23 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
     },
     storeReachable: true,
     isPrimary: true,
+    lease: { state: "held", sinceAckMs: 10, ttlMs: 1000, generation: 1 },
+    listed: true,
     inFlight: [],
     running: [],
+    unknown: [],
     local: emptyLocal("h1"),
     ...over,
   };
 }
+
+/** The lease `ms` after its last acknowledged renewal (defaults: isolation at 2200 ms, pets until 900 ms). */
+const ack = (ms: number): Snapshot["lease"] => ({
+  state: ms < 1000 ? "held" : "unknown",
+  sinceAckMs: ms,
+  ttlMs: 1000,
+  generation: 1,
+});
 
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === "object" && !Object.isFrozen(o)) {
@@ -80,7 +91,7 @@ describe("decide", () => {
 
   it("a primary that cannot reach the store steps down and decides nothing", () => {
     const base = snap();
-    const s = snap({ storeReachable: false, local: { ...base.local, primary: true, leaseOkAt: 900 } });
+    const s = snap({ storeReachable: false, local: { ...base.local, primary: true } });
     const d = decide(s, { type: "store-unreachable", error: "timeout" }, 1000);
     assert.ok(!types(d.actions).includes("commit"));
     assert.ok(!types(d.actions).includes("fence"));
@@ -95,35 +106,124 @@ describe("decide", () => {
     assert.ok(!types(d.actions).includes("commit"));
   });
 
-  it("isolation: counts down, then stops/kills what must stop, keeps `none`, pets only when done", () => {
-    const local = { ...emptyLocal("h1"), leaseOkAt: 0, running: ["db", "keep", "web"] };
-    const early = decide(
-      snap({ storeReachable: false, isPrimary: false, local, running: ["db", "keep", "web"] }),
-      { type: "store-unreachable", error: "x" },
-      500,
-    );
+  it("isolation: counts down from the last ack (L + D - S - B), then stops/kills what must stop, keeps `none`, pets only when done", () => {
+    const local = { ...emptyLocal("h1"), running: ["db", "keep", "web"] };
+    const cut = { storeReachable: false, isPrimary: false, local, running: ["db", "keep", "web"] };
+    // a store outage shorter than the isolation point costs nothing: no stop, pets while young
+    const early = decide(snap({ ...cut, lease: ack(500) }), { type: "store-unreachable", error: "x" }, 500);
     assert.ok(!types(early.actions).includes("self-fence"));
-    assert.ok(!types(early.actions).includes("watchdog"), "no pet without a fresh lease");
-    assert.match(early.sentence, /isolation response in 0.5s/);
-    const late = decide(
-      snap({ storeReachable: false, isPrimary: false, local, running: ["db", "keep", "web"] }),
-      { type: "store-unreachable", error: "x" },
-      1000,
-    );
+    assert.ok(types(early.actions).includes("watchdog"), "petted while the last ack is within P = 900 ms");
+    assert.match(early.sentence, /isolation response in 1.7s/);
+    const mid = decide(snap({ ...cut, lease: ack(1500) }), { type: "store-unreachable", error: "x" }, 1500);
+    assert.ok(!types(mid.actions).includes("self-fence"), "1.5 s of silence (an election) stops nothing");
+    assert.ok(!types(mid.actions).includes("watchdog"), "no pet past P with stop/kill resources running");
+    const late = decide(snap({ ...cut, lease: ack(2200) }), { type: "store-unreachable", error: "x" }, 2200);
     const sf = late.actions.find((a) => a.type === "self-fence");
     assert.deepEqual(sf, { type: "self-fence", stop: ["db"], kill: ["web"], keep: ["keep"] });
     assert.ok(!types(late.actions).includes("watchdog"), "not petted while db/web still run");
     const after = decide(
-      snap({
-        storeReachable: false,
-        isPrimary: false,
-        local: { ...late.next.local, running: ["keep"] },
-        running: ["keep"],
-      }),
+      snap({ ...cut, lease: ack(2450), local: { ...late.next.local, running: ["keep"] }, running: ["keep"] }),
       { type: "store-unreachable", error: "x" },
-      1250,
+      2450,
     );
     assert.ok(types(after.actions).includes("watchdog"), "petted once only isolation-none resources run");
+    assert.ok(!types(after.actions).includes("join"), "the lease may still live: no new lease yet");
+  });
+
+  it("C1: a lease the store says is gone means isolation now, no pet until clean, then a new lease", () => {
+    const running = ["db", "keep", "web"];
+    const lost = { state: "lost" as const, sinceAckMs: 1300, ttlMs: 1000, generation: 1 };
+    const d = decide(
+      snap({ isPrimary: false, lease: lost, local: { ...emptyLocal("h1"), running }, running }),
+      { type: "tick" },
+      0,
+    );
+    assert.deepEqual(
+      d.actions.find((a) => a.type === "self-fence"),
+      {
+        type: "self-fence",
+        stop: ["db"],
+        kill: ["web"],
+        keep: ["keep"],
+      },
+    );
+    assert.ok(!types(d.actions).includes("watchdog"));
+    assert.ok(!types(d.actions).includes("join"), "no new lease while db/web run");
+    const clean = decide(
+      snap({
+        isPrimary: false,
+        lease: lost,
+        local: { ...d.next.local, running: ["keep"] },
+        running: ["keep"],
+      }),
+      { type: "tick" },
+      0,
+    );
+    assert.ok(types(clean.actions).includes("join"));
+    assert.ok(types(clean.actions).includes("watchdog"));
+  });
+
+  it("C1: a host the committed state says is fencing kills its stop/kill resources at once (no graceful stop) and pets nothing", () => {
+    const first = runManager(snap(), { type: "tick" }, 0).state;
+    const manager: ManagerState = {
+      ...first,
+      hosts: { ...first.hosts, h2: { state: "fencing", since: 0 } },
+      resources: Object.fromEntries(
+        Object.entries(first.resources).map(([r, rec]) => [
+          r,
+          { ...rec, state: "recovering" as const, node: "h2" },
+        ]),
+      ),
+    };
+    const running = ["db", "keep", "web"];
+    const d = decide(
+      snap({
+        self: "h2",
+        isPrimary: false,
+        view: { ...snap().view, manager, managerRevision: 9 },
+        local: { ...emptyLocal("h2"), running },
+        running,
+      }),
+      { type: "tick" },
+      0,
+    );
+    const stops = d.actions.filter((a) => a.type === "stop");
+    assert.deepEqual(stops.map((a) => (a.type === "stop" ? `${a.resource}:${a.mode}` : "")).sort(), [
+      "db:kill",
+      "web:kill",
+    ]);
+    assert.ok(!types(d.actions).includes("watchdog"));
+  });
+
+  it("C4: a failed list proves nothing: no starts, no stops, and the report says so", () => {
+    const d = decide(
+      snap({ isPrimary: false, self: "h2", listed: false, local: emptyLocal("h2") }),
+      { type: "tick" },
+      0,
+    );
+    assert.ok(!types(d.actions).includes("start"));
+    assert.ok(!types(d.actions).includes("stop"));
+  });
+
+  it("starts nothing while the lease is not surely alive", () => {
+    const first = runManager(snap(), { type: "tick" }, 0).state;
+    const manager: ManagerState = {
+      ...first,
+      resources: Object.fromEntries(
+        Object.entries(first.resources).map(([r, rec]) => [
+          r,
+          { ...rec, state: "starting" as const, node: "h2" },
+        ]),
+      ),
+    };
+    const view = { ...snap().view, manager, managerRevision: 9 };
+    const base = { self: "h2", isPrimary: false, view, local: emptyLocal("h2") };
+    assert.ok(types(decide(snap(base), { type: "tick" }, 0).actions).includes("start"));
+    const late = decide(snap({ ...base, lease: ack(800) }), { type: "tick" }, 0);
+    assert.ok(
+      !types(late.actions).includes("start"),
+      "an ack 800 ms old (TTL 1000, K 250) is too old to start",
+    );
   });
 
   it("host failure: suspect and fencing in one step, recovery only after the device confirmed", () => {
@@ -158,6 +258,7 @@ describe("decide", () => {
     const first = runManager(snap(), { type: "tick" }, 0).state;
     const placed: ManagerState = {
       ...first,
+      hosts: { ...first.hosts, h2: { ...first.hosts["h2"]!, watchdogMs: 2000 } },
       resources: Object.fromEntries(
         Object.entries(first.resources).map(([r, rec]) => [
           r,
@@ -166,12 +267,14 @@ describe("decide", () => {
       ),
     };
     let view = { ...snap().view, manager: placed, managerRevision: 5, leases: ["h1", "h3"] };
-    let state = runManager(snap({ view }), { type: "tick" }, 10_000).state;
+    const step = runManager(snap({ view }), { type: "tick" }, 10_000);
+    let state = step.state;
+    const local = { ...emptyLocal("h1"), primary: true, observedExpiry: step.observed };
     view = { ...view, manager: state };
-    state = runManager(snap({ view, inFlight: ["fence:h2"] }), { type: "tick" }, 10_999).state;
+    state = runManager(snap({ view, local, inFlight: ["fence:h2"] }), { type: "tick" }, 11_999).state;
     assert.equal(state.resources["db"]!.node, "h2", "not before the deadline");
     view = { ...view, manager: state };
-    state = runManager(snap({ view, inFlight: ["fence:h2"] }), { type: "tick" }, 11_000).state;
+    state = runManager(snap({ view, local, inFlight: ["fence:h2"] }), { type: "tick" }, 12_000).state;
     assert.notEqual(state.resources["db"]!.node, "h2");
     assert.notEqual(state.resources["web"]!.node, "h2");
     assert.equal(state.resources["keep"]!.node, "h2");
@@ -208,5 +311,121 @@ describe("state tables", () => {
       },
     ]);
     assert.equal(rec.since, 5);
+  });
+});
+
+describe("proof rules of the primary (issue 10)", () => {
+  /** h2 failed with every resource on it; the primary h1 saw it at 10 s. */
+  function failed(over: { watchdogMs?: number } = {}) {
+    const first = runManager(snap(), { type: "tick" }, 0).state;
+    const placed: ManagerState = {
+      ...first,
+      hosts: { ...first.hosts, h2: { ...first.hosts["h2"]!, ...over } },
+      resources: Object.fromEntries(
+        Object.entries(first.resources).map(([r, rec]) => [
+          r,
+          { ...rec, state: "started" as const, node: "h2" },
+        ]),
+      ),
+    };
+    const view = { ...snap().view, manager: placed, managerRevision: 5, leases: ["h1", "h3"] };
+    const step = runManager(snap({ view }), { type: "tick" }, 10_000);
+    const local = { ...emptyLocal("h1"), primary: true, observedExpiry: step.observed };
+    return { view: { ...view, manager: step.state, managerRevision: 6 }, local };
+  }
+
+  it("H3: a host that reported no watchdog is never freed on the self-fence deadline alone", () => {
+    const { view, local } = failed();
+    const state = runManager(snap({ view, local, inFlight: ["fence:h2"] }), { type: "tick" }, 60_000).state;
+    for (const r of ["web", "db", "keep"]) assert.equal(state.resources[r]!.node, "h2", r);
+    const sentence = runManager(
+      snap({ view, local, inFlight: ["fence:h2"] }),
+      { type: "tick" },
+      60_000,
+    ).notes;
+    assert.ok(sentence.some((n) => /no self-fence deadline/.test(n.text)));
+  });
+
+  it("M1: the deadline runs from this primary's own sighting, not from expiredAt written by another", () => {
+    const { view } = failed({ watchdogMs: 2000 });
+    // a new primary (empty memory) at 60 s: expiredAt says 10 s, but it saw nothing yet
+    const step = runManager(snap({ view, inFlight: ["fence:h2"] }), { type: "tick" }, 60_000);
+    assert.equal(step.state.resources["db"]!.node, "h2", "not freed at its first sighting");
+    const local = { ...emptyLocal("h1"), primary: true, observedExpiry: step.observed };
+    const later = runManager(snap({ view, local, inFlight: ["fence:h2"] }), { type: "tick" }, 62_000).state;
+    assert.notEqual(later.resources["db"]!.node, "h2", "freed D after its own sighting");
+  });
+
+  it("M4: a device that says off while the host renews its lease is no proof", () => {
+    const { view, local } = failed();
+    const back = { ...view, leases: ["h1", "h2", "h3"] };
+    const d = runManager(
+      snap({ view: back, local }),
+      { type: "fence-result", host: "h2", off: true },
+      10_100,
+    );
+    assert.equal(d.state.hosts["h2"]!.state, "fencing");
+    for (const r of ["web", "db", "keep"]) assert.equal(d.state.resources[r]!.node, "h2");
+  });
+
+  it("a host back with a lease is freed only on a listed report made after the fencing commit", () => {
+    const { view, local } = failed();
+    const rep = (o: object) => ({
+      host: "h2",
+      at: 0,
+      managerRevision: 6,
+      listed: true,
+      running: [] as string[],
+      busy: [] as string[],
+      failed: {},
+      ...o,
+    });
+    const back = (r: object) => ({ ...view, leases: ["h1", "h2", "h3"], reports: { h2: rep(r) } });
+    const stale = runManager(
+      snap({ view: back({ managerRevision: 5 }), local }),
+      { type: "tick" },
+      10_500,
+    ).state;
+    assert.equal(
+      stale.hosts["h2"]!.state,
+      "fencing",
+      "a report older than the fencing commit proves nothing",
+    );
+    const unlisted = runManager(
+      snap({ view: back({ listed: false }), local }),
+      { type: "tick" },
+      10_500,
+    ).state;
+    assert.equal(unlisted.hosts["h2"]!.state, "fencing", "a failed list proves nothing");
+    const busy = runManager(snap({ view: back({ busy: ["db"] }), local }), { type: "tick" }, 10_500).state;
+    assert.equal(busy.resources["db"]!.node, "h2", "an operation in flight proves nothing");
+    const fresh = runManager(
+      snap({ view: back({ running: ["keep"] }), local }),
+      { type: "tick" },
+      10_500,
+    ).state;
+    assert.equal(fresh.hosts["h2"]!.state, "online");
+    assert.equal(fresh.resources["keep"]!.state, "started");
+    assert.equal(fresh.resources["keep"]!.node, "h2");
+    assert.notEqual(fresh.resources["db"]!.node, "h2");
+  });
+
+  it("H6: handled migrate requests are remembered while they exist; no replay after 64", () => {
+    let state = runManager(snap(), { type: "tick" }, 0).state;
+    const reqs = Array.from({ length: 70 }, (_, i) => ({ id: `m${i}`, resource: "web", target: "h9" }));
+    let view = { ...snap().view, manager: state, managerRevision: 1, migrateRequests: reqs };
+    const first = runManager(snap({ view }), { type: "tick" }, 1);
+    state = first.state;
+    assert.equal(state.handledRequests.length, 70);
+    view = { ...view, manager: state, managerRevision: 2 };
+    const second = runManager(snap({ view }), { type: "tick" }, 2);
+    const replays = second.actions.filter((a) => a.type === "log" && /migrate to/.test(a.message));
+    assert.equal(replays.length, 0, "nothing replayed");
+    view = { ...view, manager: second.state, migrateRequests: reqs.slice(60) };
+    const pruned = runManager(snap({ view }), { type: "tick" }, 3).state;
+    assert.deepEqual(
+      pruned.handledRequests,
+      reqs.slice(60).map((q) => q.id),
+    );
   });
 });

@@ -11,7 +11,10 @@ const spec = {
   version: 1,
   name: "t",
   hosts: { h1: { cpu: 8, memoryMiB: 8192 }, h2: { cpu: 8, memoryMiB: 8192, fence: { agent: "fence_x" } } },
-  resources: { web: { kind: "vm", placement: { preferredHosts: ["h2"] } } },
+  resources: {
+    web: { kind: "vm", placement: { preferredHosts: ["h2"] } },
+    db: { kind: "vm", placement: { preferredHosts: ["h1"] } },
+  },
 };
 
 function fakeEnv() {
@@ -23,13 +26,31 @@ function fakeEnv() {
   let releaseFence: ((off: boolean) => void) | undefined;
   const now = { t: 0 };
   const running = new Set<string>();
+  let lastAck = 0;
+  let listFails = false;
+  const reports: HostReport[] = [];
+  const disk: { spec?: unknown } = {};
   const check = () => {
     if (!reachable) throw new StoreUnavailableError("host h1", "unreachable");
   };
   const env: Env = {
     host: "h1",
+    lease: {
+      // acknowledged at every look while the store is reachable
+      status: () => {
+        if (reachable) lastAck = now.t;
+        return { id: "1", generation: 1, lastAckSentAt: lastAck, ttlMs: 1000 };
+      },
+      join: async () => check(),
+      putPresence: async () => check(),
+    },
+    disk: {
+      loadSpec: () => disk.spec,
+      saveSpec: (d) => {
+        disk.spec = d;
+      },
+    },
     store: {
-      keepalive: async () => check(),
       campaign: async () => {
         check();
         return true;
@@ -55,10 +76,16 @@ function fakeEnv() {
         manager = structuredClone(state);
         return ++rev;
       },
-      report: async (_r: HostReport) => check(),
+      report: async (r: HostReport) => {
+        check();
+        reports.push(r);
+      },
     },
     driver: {
-      list: async () => [...running],
+      list: async () => {
+        if (listFails) throw new Error("libvirt: connection refused");
+        return [...running];
+      },
       start: async (n) => {
         calls.push(`start ${n}`);
         running.add(n);
@@ -77,7 +104,12 @@ function fakeEnv() {
         });
       },
     },
-    watchdog: { arm: async () => {}, pet: async () => void calls.push("pet"), disarm: async () => {} },
+    watchdog: {
+      arm: async () => {},
+      pet: async () => void calls.push("pet"),
+      disarm: async () => {},
+      info: () => ({ timeoutMs: 2000 }),
+    },
     clock: { now: () => now.t, sleep: () => new Promise((r) => setImmediate(r)), budgetMs: () => 0 },
     log: { log: () => {} },
   };
@@ -93,6 +125,11 @@ function fakeEnv() {
     setReachable: (r: boolean) => {
       reachable = r;
     },
+    setListFails: (v: boolean) => {
+      listFails = v;
+    },
+    reports,
+    disk,
   };
 }
 
@@ -123,17 +160,75 @@ describe("driver loop", () => {
     assert.ok(f.calls.includes("start web"), "the primary's own agent started it");
   });
 
-  it("an unreachable store: no commit, no pet once the lease is lost", async () => {
+  it("an unreachable store: no commit; pets while the last ack is young, none past P; isolation at L + D - S - B", async () => {
     const f = fakeEnv();
     const agent = newAgentRuntime("h1");
     await runIteration(f.env, agent);
+    f.now.t = 250;
+    await runIteration(f.env, agent);
+    assert.deepEqual(agent.local.running, ["db"]);
     const commits = f.state();
     f.setReachable(false);
     f.calls.length = 0;
+    f.now.t = 500;
+    await runIteration(f.env, agent);
+    assert.deepEqual(f.calls, ["pet"], "500 ms after the last ack: still petted (P = 900 ms)");
+    f.calls.length = 0;
     f.now.t = 2000;
+    const waiting = await runIteration(f.env, agent);
+    assert.match(waiting, /store unreachable for 1.75s; isolation response in 0.45s/);
+    assert.deepEqual(f.calls, [], "no pet 1.75 s after the last ack while a VM runs");
+    f.now.t = 2450;
     const s = await runIteration(f.env, agent);
-    assert.match(s, /isolated from the store/);
+    assert.match(s, /isolated \(lease unknown\)/);
     assert.equal(f.state(), commits);
     assert.equal(agent.local.primary, false);
+    assert.equal(agent.wakeInMs, undefined);
+  });
+
+  it("tells the loop when the isolation is due (a deadline on a timer, not at the next period)", async () => {
+    const f = fakeEnv();
+    const agent = newAgentRuntime("h1");
+    await runIteration(f.env, agent);
+    f.setReachable(false);
+    f.now.t = 1000;
+    await runIteration(f.env, agent);
+    assert.equal(agent.wakeInMs, 1200);
+  });
+
+  it("a failed list is reported as not listed (never as running nothing)", async () => {
+    const f = fakeEnv();
+    const agent = newAgentRuntime("h1");
+    await runIteration(f.env, agent);
+    f.now.t = 250;
+    await runIteration(f.env, agent);
+    f.setListFails(true);
+    f.now.t = 500;
+    await runIteration(f.env, agent);
+    const last = f.reports[f.reports.length - 1]!;
+    assert.equal(last.listed, false);
+    assert.deepEqual(last.running, ["db"], "the last known list, flagged as such");
+  });
+
+  it("a decision that throws neither kills the loop nor pets the watchdog", async () => {
+    const f = fakeEnv();
+    const agent = newAgentRuntime("h1");
+    agent.decide = () => {
+      throw new TypeError("boom");
+    };
+    const s = await runIteration(f.env, agent);
+    assert.match(s, /decision failed: boom/);
+    assert.ok(!f.calls.includes("pet"));
+  });
+
+  it("the spec is kept on the host's disk and used by a restarted agent that cannot reach the store", async () => {
+    const f = fakeEnv();
+    await runIteration(f.env, newAgentRuntime("h1"));
+    assert.deepEqual(f.disk.spec, spec);
+    f.setReachable(false);
+    const fresh = newAgentRuntime("h1");
+    const s = await runIteration(f.env, fresh);
+    assert.ok(fresh.spec, "spec restored from the disk");
+    assert.doesNotMatch(s, /waiting for a valid cluster spec/);
   });
 });

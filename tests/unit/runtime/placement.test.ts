@@ -83,8 +83,11 @@ function plan(input: ClusterSpecInput): { state: ManagerState; spec: ReturnType<
     },
     storeReachable: true,
     isPrimary: true,
+    lease: { state: "held", sinceAckMs: 0, ttlMs: 1000, generation: 1 },
+    listed: true,
     inFlight: [],
     running: [],
+    unknown: [],
     local: emptyLocal(hosts[0]!),
   };
   return { state: runManager(snap, { type: "tick" }, 0).state, spec };

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { checkTiming, parseSpec, SENSITIVITY, SpecError, tryParseSpec } from "../../../provider/runtime/core";
+import {
+  checkTiming,
+  parseSpec,
+  SENSITIVITY,
+  SpecError,
+  timingWindows,
+  tryParseSpec,
+} from "../../../provider/runtime/core";
 
 const base = { version: 1, name: "c1", hosts: { h1: { cpu: 8, memoryMiB: 16384 } } };
 
@@ -10,8 +17,9 @@ describe("cluster spec", () => {
     assert.deepEqual(s.timing, {
       keepaliveIntervalMs: 250,
       leaseTtlMs: 1000,
-      watchdogTimeoutMs: 1500,
-      selfFenceDeadlineMs: 1000,
+      watchdogTimeoutMs: 2000,
+      selfFenceDeadlineMs: 2000,
+      isolationBudgetMs: 700,
       fenceTimeoutMs: 2000,
       maxClockSkewMs: 100,
     });
@@ -83,40 +91,59 @@ describe("timing invariants", () => {
   const t = {
     keepaliveIntervalMs: 250,
     leaseTtlMs: 1000,
-    watchdogTimeoutMs: 1500,
-    selfFenceDeadlineMs: 1000,
+    watchdogTimeoutMs: 2000,
+    selfFenceDeadlineMs: 2000,
+    isolationBudgetMs: 700,
     fenceTimeoutMs: 2000,
     maxClockSkewMs: 100,
   };
 
-  it("accepts the defaults", () => {
+  it("accepts the defaults, whose windows are: pets up to 900 ms after the last ack, isolation at 2.2 s, done by 2.9 s", () => {
     assert.deepEqual(checkTiming(t), { errors: [], warnings: [] });
+    assert.deepEqual(timingWindows(t), { petWindowMs: 900, isolateAfterMs: 2200, deadlineMs: 2900 });
   });
 
-  it("names the numbers when the self-fence deadline is too short for the watchdog", () => {
-    const r = checkTiming({ ...t, selfFenceDeadlineMs: 300 });
-    assert.equal(r.errors.length, 1);
+  it("the windows follow the shorter of the spec's TTL and the one the store enforces", () => {
+    assert.equal(timingWindows({ ...t, leaseTtlMs: 2000 }, 1000).deadlineMs, 2900);
+    assert.equal(timingWindows(t, 2000).deadlineMs, 2900);
+  });
+
+  it("names the numbers when the self-fence deadline leaves the watchdog no pet window", () => {
+    const r = checkTiming({ ...t, selfFenceDeadlineMs: 1500 });
     assert.equal(r.errors[0]!.property, "timing.selfFenceDeadlineMs");
     assert.match(
       r.errors[0]!.reason,
-      /selfFenceDeadlineMs \(300\) must be >= watchdogTimeoutMs \(1500\) - leaseTtlMs \(1000\) \+ maxClockSkewMs \(100\) = 600/,
+      /leaseTtlMs \(1000\) \+ selfFenceDeadlineMs \(1500\) - maxClockSkewMs \(100\) - watchdogTimeoutMs \(2000\) = 400 must be >= 2 x keepaliveIntervalMs \(250\) = 500/,
     );
   });
 
-  it("lease TTL must allow two keepalives; the watchdog must leave room for the isolation response", () => {
-    const r = checkTiming({ ...t, keepaliveIntervalMs: 600, watchdogTimeoutMs: 1200 });
-    const text = r.errors.map((e) => e.reason).join("\n");
-    assert.match(text, /leaseTtlMs \(1000\) must be >= 2 x keepaliveIntervalMs \(600\) = 1200/);
+  it("the isolation budget must not start the isolation while the lease surely lives, and covers a destroy", () => {
+    const big = checkTiming({ ...t, isolationBudgetMs: 1800 });
     assert.match(
-      text,
-      /watchdogTimeoutMs \(1200\) must be >= leaseTtlMs \(1000\) \+ keepaliveIntervalMs \(600\) = 1600/,
+      big.errors.map((e) => e.reason).join("\n"),
+      /= 1100 must be >= leaseTtlMs \+ keepaliveIntervalMs = 1250/,
     );
+    const small = checkTiming({ ...t, isolationBudgetMs: 100 });
+    assert.match(small.errors[0]!.reason, /isolationBudgetMs \(100\) must be >= 200/);
+  });
+
+  it("lease TTL must allow two keepalives and be whole seconds (etcd's unit)", () => {
+    const r = checkTiming({ ...t, keepaliveIntervalMs: 600 });
+    assert.match(
+      r.errors.map((e) => e.reason).join("\n"),
+      /leaseTtlMs \(1000\) must be >= 2 x keepaliveIntervalMs \(600\) = 1200/,
+    );
+    assert.match(checkTiming({ ...t, leaseTtlMs: 1500 }).errors[0]!.reason, /must be whole seconds/);
+  });
+
+  it("warns when the watchdog is not whole seconds (softdog's unit)", () => {
+    assert.match(checkTiming({ ...t, watchdogTimeoutMs: 1500 }).warnings[0]!.reason, /not whole seconds/);
   });
 
   it("warns when the fence timeout exceeds lease + deadline, errors when shorter than a keepalive", () => {
     assert.match(
       checkTiming({ ...t, fenceTimeoutMs: 5000 }).warnings[0]!.reason,
-      /fenceTimeoutMs \(5000\) > leaseTtlMs \(1000\) \+ selfFenceDeadlineMs \(1000\)/,
+      /fenceTimeoutMs \(5000\) > leaseTtlMs \(1000\) \+ selfFenceDeadlineMs \(2000\)/,
     );
     assert.match(
       checkTiming({ ...t, fenceTimeoutMs: 100 }).errors[0]!.reason,

@@ -26,7 +26,15 @@ const view: StoreView = {
   leases: ["h1"],
   primary: "h1",
   reports: {
-    h1: { host: "h1", at: 5, running: ["web"], failed: { db: { epoch: 1, op: "start", reason: "boom" } } },
+    h1: {
+      host: "h1",
+      at: 5,
+      managerRevision: 40,
+      listed: true,
+      busy: [],
+      running: ["web"],
+      failed: { db: { epoch: 1, op: "start", reason: "boom" } },
+    },
   },
   maintenance: [],
   migrateRequests: [],
@@ -56,7 +64,10 @@ test("status names the primary, each host's state and lease, where each resource
 test("a resource reported by two hosts is shown loudly", () => {
   const two = {
     ...view,
-    reports: { ...view.reports, h2: { host: "h2", at: 5, running: ["web"], failed: {} } },
+    reports: {
+      ...view.reports,
+      h2: { host: "h2", at: 5, managerRevision: 40, listed: true, busy: [], running: ["web"], failed: {} },
+    },
   };
   assert.match(formatStatus(clusterStatus("prod", two, [])), /RUNNING ON h1 AND h2/);
 });
