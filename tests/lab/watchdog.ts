@@ -24,7 +24,7 @@
 //   ping                  -> "pong"
 import * as fs from "node:fs";
 import * as net from "node:net";
-import { initPid, powerOff } from "./lib/host";
+import { initPid, powerOffAsync } from "./lib/host";
 import { appendPowerEvent } from "./lib/power-log";
 import { alive } from "./lib/sh";
 import {
@@ -150,20 +150,20 @@ function poll(d: Dog, now: number): void {
     { at: now, host: d.host, event: "fire", timeoutMs: d.timeoutMs, sinceLastPetMs: since },
     `${d.host}: WATCHDOG FIRED: no pet for ${since} ms (timeout ${d.timeoutMs} ms): powering the host off`,
   );
-  try {
-    powerOff(d.host);
-  } catch (err) {
-    fs.appendFileSync(
-      WATCHDOG_LOG,
-      `${new Date().toISOString()} ${d.host}: power-off failed: ${String(err)}\n`,
-    );
-  }
   appendPowerEvent({
     at: now,
     host: d.host,
     action: "off",
     by: "watchdog",
-    detail: `no pet for ${since} ms (timeout ${d.timeoutMs} ms); off after ${Date.now() - now} ms`,
+    detail: `no pet for ${since} ms (timeout ${d.timeoutMs} ms)`,
+  });
+  // Link down and PID 1 killed at once; the wait for the last process runs without blocking
+  // the other hosts' watchdogs.
+  powerOffAsync(d.host).catch((err: unknown) => {
+    fs.appendFileSync(
+      WATCHDOG_LOG,
+      `${new Date().toISOString()} ${d.host}: power-off failed: ${String(err)}\n`,
+    );
   });
 }
 
@@ -201,8 +201,7 @@ function main(): void {
   // reader exists.
   for (const d of dogs.values()) openFifo(d);
   const timer = setInterval(() => {
-    const now = Date.now();
-    for (const d of dogs.values()) poll(d, now);
+    for (const d of dogs.values()) poll(d, Date.now());
   }, TICK_MS);
   fs.rmSync(WATCHDOG_SOCK, { force: true });
   const server = net.createServer((sock) => {

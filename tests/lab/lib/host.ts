@@ -134,8 +134,8 @@ export function powerState(h: string): PowerState {
   return initPid(h) !== undefined && linkUp(h) ? "on" : "off";
 }
 
-/** Power loss: link down first (no FIN or RST leaves), then every process of the host dies. */
-export function powerOff(h: string): void {
+/** The instant of a power loss: link down first (no FIN or RST leaves), then PID 1 killed. */
+function cutPower(h: string): number | undefined {
   try {
     setLink(h, false);
   } catch {
@@ -143,6 +143,29 @@ export function powerOff(h: string): void {
   }
   const pid = initPid(h);
   if (pid !== undefined) killPids([pid]);
+  return pid;
+}
+
+/**
+ * powerOff without blocking the caller's event loop while the host's processes die (the lab
+ * watchdog serves several hosts from one process).
+ */
+export async function powerOffAsync(h: string): Promise<void> {
+  const pid = cutPower(h);
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const left = netnsPids(nsOf(h)).filter((p) => p !== process.pid);
+    if (left.length === 0 && (pid === undefined || !alive(pid))) break;
+    killPids(left);
+    if (Date.now() > deadline) throw new Error(`lab: ${h}: processes survive power-off: ${left.join(" ")}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  fs.rmSync(path.join(hostDir(h), "init.pid"), { force: true });
+}
+
+/** Power loss: link down first (no FIN or RST leaves), then every process of the host dies. */
+export function powerOff(h: string): void {
+  const pid = cutPower(h);
   // Anything that entered the network namespace without the PID namespace (none by design).
   const deadline = Date.now() + 3000;
   for (;;) {
