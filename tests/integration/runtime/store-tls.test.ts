@@ -9,6 +9,8 @@ import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { StoreUnavailableError } from "../../../provider/runtime/env";
 import { EtcdStore } from "../../../provider/runtime/store/etcd-store";
+import { Heartbeat } from "../../../provider/runtime/store/heartbeat";
+import { clusterPrefix, K } from "../../../provider/runtime/store/keys";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vmha-it-tls-"));
 const f = (n: string) => path.join(dir, n);
@@ -166,19 +168,38 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+function beat(host: string, password: string): Heartbeat {
+  return new Heartbeat({
+    endpoints: [endpoint],
+    host,
+    presenceKey: `${clusterPrefix("tls")}${K.lease(host)}`,
+    presenceValue: (lease) => JSON.stringify({ host, lease }),
+    intervalMs: 250,
+    now: () => performance.now(),
+    callTimeoutMs: 2000,
+    tls: { caFile: f("ca.pem"), certFile: f("client.pem"), keyFile: f("client.key") },
+    auth: { username: "vmha", password },
+  });
+}
+
 test("mutual TLS + user/password: heartbeat, read, election, commit", { skip: !have }, async () => {
+  const hb = beat("a", "agentpw");
   const s = new EtcdStore({
     host: "a",
     cluster: "tls",
     endpoints: [endpoint],
-    leaseTtlS: 1,
+    leaseId: () => hb.status().id,
     callTimeoutMs: 2000,
     tls: { caFile: f("ca.pem"), certFile: f("client.pem"), keyFile: f("client.key") },
     auth: { username: "vmha", password: "agentpw" },
   });
   try {
-    await s.keepalive(); // grants the lease
-    await s.keepalive(); // renews it over the keepalive stream
+    await hb.join(1000); // grants the lease and puts the presence key
+    hb.start(); // renews it over the keepalive streams
+    const before = hb.status().lastAckSentAt;
+    for (let i = 0; i < 40 && hb.status().lastAckSentAt === before; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.ok(hb.status().lastAckSentAt > before, "a renewal over TLS was acknowledged");
     const v = await s.read();
     assert.deepEqual(v.leases, ["a"]);
     assert.equal(await s.campaign(true), true);
@@ -195,6 +216,8 @@ test("mutual TLS + user/password: heartbeat, read, election, commit", { skip: !h
     await s.appendEvent({ message: "hello over TLS" });
   } finally {
     await s.close(true);
+    await hb.revoke();
+    hb.close();
   }
 });
 
@@ -203,17 +226,22 @@ test("a wrong password is refused (store unavailable, with the reason)", { skip:
     host: "b",
     cluster: "tls",
     endpoints: [endpoint],
-    leaseTtlS: 1,
     callTimeoutMs: 2000,
     tls: { caFile: f("ca.pem"), certFile: f("client.pem"), keyFile: f("client.key") },
     auth: { username: "vmha", password: "wrong" },
   });
+  const hb = beat("b", "wrong");
   try {
     await assert.rejects(
-      s.keepalive(),
+      s.read(),
       (e: unknown) => e instanceof StoreUnavailableError && /auth|password/i.test(e.message),
+    );
+    await assert.rejects(
+      hb.join(1000),
+      (e: unknown) => e instanceof Error && /auth|password/i.test(e.message),
     );
   } finally {
     await s.close(false);
+    hb.close();
   }
 });

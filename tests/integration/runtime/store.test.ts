@@ -1,40 +1,70 @@
-// The etcd store against a real etcd: heartbeat lease, election, the fencing token (a stale
-// primary cannot write), lease resume after an agent restart, cheap reports, and an
-// unreachable store raising StoreUnavailableError.
+// The etcd store against a real etcd, each with the host's heartbeat (store/heartbeat.ts) for
+// its lease: election, the fencing token (a stale primary cannot write), lease resume after an
+// agent restart, cheap reports, and an unreachable store raising StoreUnavailableError.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { ManagerState } from "../../../provider/runtime/env";
 import { NotPrimaryError, StoreUnavailableError } from "../../../provider/runtime/env";
 import { EtcdStore } from "../../../provider/runtime/store/etcd-store";
+import { Heartbeat } from "../../../provider/runtime/store/heartbeat";
+import { clusterPrefix, K } from "../../../provider/runtime/store/keys";
 import { startEtcd, type TestEtcd } from "../../support/etcd";
 
 let etcd: TestEtcd;
 const stores: EtcdStore[] = [];
+const beats: Heartbeat[] = [];
 
 before(async () => {
   etcd = await startEtcd();
 });
 after(async () => {
   for (const s of stores) await s.close(false);
+  for (const b of beats) b.close();
   await etcd.stop();
 });
 
-function store(
+type Agent = EtcdStore & { beat: Heartbeat };
+
+/** A host's store with its own heartbeat (joined), as the agent wires them. */
+async function store(
   host: string,
   cluster: string,
   extra: Partial<ConstructorParameters<typeof EtcdStore>[0]> = {},
-): EtcdStore {
+  resume?: string,
+): Promise<Agent> {
+  const beat = new Heartbeat({
+    endpoints: [etcd.endpoint],
+    host,
+    presenceKey: `${clusterPrefix(cluster)}${K.lease(host)}`,
+    presenceValue: (lease) => JSON.stringify({ host, lease }),
+    intervalMs: 250,
+    now: () => performance.now(),
+  });
+  beats.push(beat);
+  if (!(resume && (await beat.resume(resume)))) await beat.join(1000);
+  beat.start();
   const s = new EtcdStore({
     host,
     cluster,
     endpoints: [etcd.endpoint],
-    leaseTtlS: 1,
     callTimeoutMs: 500,
+    leaseId: () => beat.status().id,
     ...extra,
   });
   stores.push(s);
-  return s;
+  return Object.assign(s, { beat });
 }
+
+const report = (o: object) => ({
+  host: "a",
+  at: 1,
+  managerRevision: 0,
+  listed: true,
+  busy: [],
+  running: ["vm1"],
+  failed: {},
+  ...o,
+});
 
 const manager = (seq: number): ManagerState => ({
   version: 1,
@@ -46,10 +76,8 @@ const manager = (seq: number): ManagerState => ({
 });
 
 test("heartbeat lease, one primary, CAS on the manager, stale primary refused", async () => {
-  const a = store("a", "t1");
-  const b = store("b", "t1");
-  await a.keepalive();
-  await b.keepalive();
+  const a = await store("a", "t1");
+  const b = await store("b", "t1");
   let v = await a.read();
   assert.deepEqual(v.leases, ["a", "b"]);
   assert.equal(await a.campaign(true), true);
@@ -66,8 +94,7 @@ test("heartbeat lease, one primary, CAS on the manager, stale primary refused", 
   await assert.rejects(b.commitManager(rev, manager(2)), NotPrimaryError, "a non-primary must be refused");
 
   // a's lease goes (as if it expired): b is elected; a, still believing it is primary, is refused.
-  await a.lease.revoke();
-  await b.keepalive();
+  await a.beat.revoke();
   v = await b.read();
   assert.equal(v.primary, undefined);
   assert.deepEqual(v.leases, ["b"]);
@@ -78,18 +105,17 @@ test("heartbeat lease, one primary, CAS on the manager, stale primary refused", 
 });
 
 test("a restarted agent resumes its lease; reports are written only when they change", async () => {
-  const a = store("a", "t2");
-  await a.keepalive();
-  const id = a.lease.id;
+  const a = await store("a", "t2");
+  await a.read();
+  const id = a.beat.status().id;
   assert.equal(await a.campaign(true), true);
-  a.lease.close();
-  const a2 = store("a", "t2", { resumeLeaseId: id });
-  await a2.keepalive();
-  assert.equal(a2.lease.id, id, "lease not resumed");
+  a.beat.close();
+  const a2 = await store("a", "t2", {}, id);
+  assert.equal(a2.beat.status().id, id, "lease not resumed");
   await a2.read();
   assert.equal(await a2.campaign(true), true, "the resumed agent should still hold the election");
 
-  const rep = { host: "a", at: 1, running: ["vm1"], failed: {} };
+  const rep = report({});
   await a2.report(rep);
   const r1 = (await a2.ns.get("reports/a").exec()).kvs[0]!.mod_revision;
   await a2.report({ ...rep, at: 2 });
@@ -101,33 +127,30 @@ test("a restarted agent resumes its lease; reports are written only when they ch
 });
 
 test("an unreachable store raises StoreUnavailableError, and the store recovers", async () => {
-  const a = store("a", "t3");
-  await a.keepalive();
+  const a = await store("a", "t3");
   await etcd.pause();
   try {
-    await assert.rejects(a.keepalive(), StoreUnavailableError);
     await assert.rejects(a.read(), StoreUnavailableError);
   } finally {
     await etcd.restart();
   }
-  // The lease may have expired meanwhile: keepalive grants a new one.
   for (let i = 0; ; i++) {
     try {
-      await a.keepalive();
+      await a.read();
       break;
     } catch (err) {
       if (i > 40) throw err;
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  // the lease may have expired meanwhile: the heartbeat says so and only join() takes a new one
+  if (a.beat.status().lostAt !== undefined) await a.beat.join(1000);
   assert.deepEqual((await a.read()).leases, ["a"]);
 });
 
 test("watch-fed reads: others' writes and lease expiry show up, own writes at once, CAS still guards", async () => {
-  const a = store("a", "t4", { watchCache: true, fullReadEveryMs: 60000 });
-  const b = store("b", "t4", { watchCache: true, fullReadEveryMs: 60000 });
-  await a.keepalive();
-  await b.keepalive();
+  const a = await store("a", "t4", { watchCache: true, fullReadEveryMs: 60000 });
+  const b = await store("b", "t4", { watchCache: true, fullReadEveryMs: 60000 });
   await a.read();
   await b.read();
   assert.equal(await a.campaign(true), true);
@@ -141,7 +164,7 @@ test("watch-fed reads: others' writes and lease expiry show up, own writes at on
     assert.fail(`b never saw ${what}`);
   };
   await seen("a's manager commit", (v) => v.manager?.seq === 1 && v.primary === "a");
-  await a.lease.revoke();
+  await a.beat.revoke();
   await seen("a's lease gone", (v) => !v.leases.includes("a") && v.primary === undefined);
   assert.equal(await b.campaign(true), true);
   await assert.rejects(a.commitManager(rev, manager(2)), NotPrimaryError);
