@@ -60,8 +60,15 @@ async function deviceFor(store: EtcdStore, view: StoreView, host: string, secret
   if (!h.fence)
     throw new Error(`drill ${host}: the host has no fence device; a drill powers the host off through it`);
   const params = { ...h.fence.params, ...(await secretsFor(store, host, h.fence.secretParams, secretsFile)) };
+  // fence-agents read both names; two different ones could power the wrong machine off
+  if (params.plug !== undefined && params.port !== undefined && params.plug !== params.port) {
+    throw new Error(
+      `drill ${host}: the fence device names plug "${params.plug}" and port "${params.port}"; give one`,
+    );
+  }
   const plug = params.plug ?? params.port ?? host;
   delete params.plug;
+  delete params.port;
   const dev: FenceDevice = {
     name: h.fence.agent,
     agent: h.fence.agent,
