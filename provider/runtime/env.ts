@@ -129,6 +129,8 @@ export interface LeaseStatus {
   ttlMs: number;
   /** Set when the store answered that the lease no longer exists. */
   lostAt?: number;
+  /** The TTL asked for when this lease was granted by join(); undefined for a resumed lease. */
+  askedTtlMs?: number;
 }
 
 export interface Heartbeat {

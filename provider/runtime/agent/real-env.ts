@@ -3,6 +3,7 @@
 // then runs the shared driver loop (core/driver.ts runAgent) on it.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { StoreUnavailableError } from "../core/errors";
 import { timingWindows } from "../core/timing";
 import type { Env, Heartbeat as HeartbeatPort, Store, StoreView } from "../env";
 import { AgentFencer } from "../fence/fencer";
@@ -13,7 +14,6 @@ import { EtcdStore } from "../store/etcd-store";
 import { Heartbeat } from "../store/heartbeat";
 import { clusterPrefix, K } from "../store/keys";
 import { DeviceWatchdog, NoWatchdog } from "../watchdog/softdog";
-import { StoreUnavailableError } from "../core/errors";
 import { WakeableClock } from "./clock";
 import { type AgentConfig, etcdPassword } from "./config";
 import { AgentLogger } from "./logger";
@@ -105,15 +105,26 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
     ...(tls ? { tls } : {}),
     ...(auth ? { auth } : {}),
   });
+  // The TTL this agent asked for at its last join (a resumed lease has none): the loop moves a
+  // hand-off lease, or one of an older spec, onto the spec's TTL.
+  let asked: { id: string; ttlMs: number } | undefined;
   const lease: HeartbeatPort = {
-    status: () => heartbeat.status(),
+    status: () => {
+      const s = heartbeat.status();
+      return asked && asked.id === s.id ? { ...s, askedTtlMs: asked.ttlMs } : s;
+    },
     join: async (ttlMs) => {
       try {
         await heartbeat.join(ttlMs);
+        asked = { id: heartbeat.status().id, ttlMs };
       } catch (err) {
-        throw new StoreUnavailableError(`host ${cfg.host}`, `join: ${err instanceof Error ? err.message : String(err)}`, {
-          cause: err,
-        });
+        throw new StoreUnavailableError(
+          `host ${cfg.host}`,
+          `join: ${err instanceof Error ? err.message : String(err)}`,
+          {
+            cause: err,
+          },
+        );
       }
       store.invalidateView();
       persistLease(heartbeat.status().id);
@@ -122,9 +133,13 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
       try {
         await heartbeat.putPresence();
       } catch (err) {
-        throw new StoreUnavailableError(`host ${cfg.host}`, `presence: ${err instanceof Error ? err.message : String(err)}`, {
-          cause: err,
-        });
+        throw new StoreUnavailableError(
+          `host ${cfg.host}`,
+          `presence: ${err instanceof Error ? err.message : String(err)}`,
+          {
+            cause: err,
+          },
+        );
       }
     },
   };
@@ -274,7 +289,9 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
           level: ok ? "info" : "warn",
           host: cfg.host,
           subject: "lease",
-          message: ok ? `resumed lease ${resumeLeaseId}` : `lease ${resumeLeaseId} of the previous run is gone or unreachable`,
+          message: ok
+            ? `resumed lease ${resumeLeaseId}`
+            : `lease ${resumeLeaseId} of the previous run is gone or unreachable`,
         });
       }
       heartbeat.start();

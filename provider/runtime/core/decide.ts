@@ -25,7 +25,10 @@ export function decide(
   const notes: Note[] = [];
   let manager: ManagerState | undefined = snapshot.view.manager;
   const acting =
-    snapshot.isPrimary && snapshot.storeReachable && !snapshot.managerInvalid && event.type !== "commit-failed";
+    snapshot.isPrimary &&
+    snapshot.storeReachable &&
+    !snapshot.managerInvalid &&
+    event.type !== "commit-failed";
   const wasPrimary = snapshot.local.primary;
   let observed = snapshot.local.observedExpiry;
   if (acting && (event.type === "tick" || event.type === "fence-result")) {
@@ -54,8 +57,16 @@ export function decide(
   if (acting) next.observedExpiry = observed;
   else if (!next.primary) delete next.observedExpiry;
   const sentence = pick(notes) ?? snapshot.local.lastSentence ?? "idle";
-  const wakeInMs = minDefined(local.wakeInMs, acting ? nextSelfFenceDeadline(manager, observed, snapshot, now) : undefined);
-  return { actions, next: { local: next, manager }, sentence, ...(wakeInMs !== undefined ? { wakeInMs } : {}) };
+  const wakeInMs = minDefined(
+    local.wakeInMs,
+    acting ? nextSelfFenceDeadline(manager, observed, snapshot, now) : undefined,
+  );
+  return {
+    actions,
+    next: { local: next, manager },
+    sentence,
+    ...(wakeInMs !== undefined ? { wakeInMs } : {}),
+  };
 }
 
 /** ms until the earliest self-fence deadline this primary is waiting for. */

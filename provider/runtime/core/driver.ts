@@ -86,17 +86,21 @@ const EMPTY_VIEW: StoreView = {
 
 /** The heartbeat's status as the core sees it, at `now`. */
 export function leaseView(s: LeaseStatus, now: number): LeaseView {
-  const sinceAckMs = s.lastAckSentAt === Number.NEGATIVE_INFINITY ? Number.POSITIVE_INFINITY : now - s.lastAckSentAt;
+  const sinceAckMs =
+    s.lastAckSentAt === Number.NEGATIVE_INFINITY ? Number.POSITIVE_INFINITY : now - s.lastAckSentAt;
   const lost = s.id === "" || s.lostAt !== undefined;
   return {
     state: lost ? "lost" : sinceAckMs < s.ttlMs ? "held" : "unknown",
     sinceAckMs,
     ttlMs: s.ttlMs,
     generation: s.generation,
+    ...(s.askedTtlMs !== undefined ? { askedTtlMs: s.askedTtlMs } : {}),
   };
 }
 
 const MAX_DECISIONS = 200;
+/** The lease TTL before any spec is known (the spec's default). */
+const DEFAULT_TTL_MS = 1000;
 
 /** Runs one iteration and returns its sentence. Throws only on programming errors outside decide(). */
 export async function runIteration(env: Env, agent: AgentRuntime): Promise<string> {
@@ -104,7 +108,14 @@ export async function runIteration(env: Env, agent: AgentRuntime): Promise<strin
   const read = await readStore(env, agent);
   // Taken after the read: a deadline counted from an observation starts when it was made.
   const now = env.clock.now();
-  if (!agent.spec) return say(env, agent, "waiting for a valid cluster spec in the store");
+  if (!agent.spec) {
+    // Nothing of this cluster can run here without a spec ever seen: join, so the host shows
+    // as alive, with the default TTL (swapped for the spec's once it comes).
+    const s = env.lease.status();
+    if (read.reachable && (s.id === "" || s.lostAt !== undefined))
+      await leaseAction(env, DEFAULT_TTL_MS, "join");
+    return say(env, agent, "waiting for a valid cluster spec in the store");
+  }
   let running: string[];
   let listed = true;
   try {
@@ -204,7 +215,7 @@ function reportOf(env: Env, agent: AgentRuntime, snap: Snapshot): HostReport {
 /** Pets if the core allowed it and, for a lease-bound pet, the last ack is still young enough. */
 async function maybePet(env: Env, pets: Action[]): Promise<void> {
   const pet = pets.find((a) => a.type === "watchdog");
-  if (!pet || pet.type !== "watchdog") return;
+  if (pet?.type !== "watchdog") return;
   if (pet.maxAckAgeMs !== undefined) {
     const s = env.lease.status();
     if (s.lostAt !== undefined || env.clock.now() - s.lastAckSentAt >= pet.maxAckAgeMs) return;
@@ -219,14 +230,24 @@ function restoreSpec(env: Env, agent: AgentRuntime): void {
   try {
     doc = env.disk.loadSpec();
   } catch (err) {
-    env.log.log({ level: "warn", host: env.host, subject: "spec", message: `saved spec unreadable: ${errorMessage(err)}` });
+    env.log.log({
+      level: "warn",
+      host: env.host,
+      subject: "spec",
+      message: `saved spec unreadable: ${errorMessage(err)}`,
+    });
     return;
   }
   if (doc === undefined) return;
   const r = tryParseSpec(doc);
   if (r.ok) {
     agent.spec = r.spec;
-    env.log.log({ level: "info", host: env.host, subject: "spec", message: "using the spec saved on this host until the store answers" });
+    env.log.log({
+      level: "info",
+      host: env.host,
+      subject: "spec",
+      message: "using the spec saved on this host until the store answers",
+    });
   }
 }
 
@@ -254,7 +275,11 @@ async function readStore(env: Env, agent: AgentRuntime): Promise<ReadResult> {
   }
 }
 
-function logRejected(env: Env, agent: AgentRuntime, rejected: ReadonlyArray<{ key: string; reason: string }>): void {
+function logRejected(
+  env: Env,
+  agent: AgentRuntime,
+  rejected: ReadonlyArray<{ key: string; reason: string }>,
+): void {
   const now = new Map(rejected.map((r) => [r.key, r.reason]));
   for (const [key, reason] of now) {
     if (agent.rejected.get(key) === reason) continue;
@@ -271,7 +296,12 @@ function loadSpec(env: Env, agent: AgentRuntime, view: StoreView): void {
     try {
       env.disk.saveSpec(view.spec);
     } catch (err) {
-      env.log.log({ level: "warn", host: env.host, subject: "spec", message: `cannot save the spec: ${errorMessage(err)}` });
+      env.log.log({
+        level: "warn",
+        host: env.host,
+        subject: "spec",
+        message: `cannot save the spec: ${errorMessage(err)}`,
+      });
     }
     for (const w of r.warnings) {
       env.log.log({ level: "warn", host: env.host, subject: "spec", message: `${w.property}: ${w.reason}` });
@@ -307,7 +337,7 @@ async function execute(
     } else if (a.type === "watchdog") {
       // petted once at the end of the iteration
     } else if (a.type === "join" || a.type === "presence") {
-      await leaseAction(env, snap, a.type);
+      await leaseAction(env, snap.spec.timing.leaseTtlMs, a.type);
     } else {
       for (const [key, op] of operations(env, snap, a)) started.push(runLong(env, agent, key, op));
     }
@@ -316,9 +346,9 @@ async function execute(
   return results.filter((e): e is CoreEvent => e !== undefined);
 }
 
-async function leaseAction(env: Env, snap: Snapshot, what: "join" | "presence"): Promise<void> {
+async function leaseAction(env: Env, ttlMs: number, what: "join" | "presence"): Promise<void> {
   try {
-    if (what === "join") await env.lease.join(snap.spec.timing.leaseTtlMs);
+    if (what === "join") await env.lease.join(ttlMs);
     else await env.lease.putPresence();
     env.log.log({
       level: "info",
@@ -328,7 +358,12 @@ async function leaseAction(env: Env, snap: Snapshot, what: "join" | "presence"):
     });
   } catch (err) {
     if (!(err instanceof StoreUnavailableError)) throw err;
-    env.log.log({ level: "warn", host: env.host, subject: "lease", message: `${what} failed: ${err.message}` });
+    env.log.log({
+      level: "warn",
+      host: env.host,
+      subject: "lease",
+      message: `${what} failed: ${err.message}`,
+    });
   }
 }
 

@@ -176,7 +176,7 @@ function progressFencing(ctx: ManagerContext, name: string): void {
  */
 function rejoin(ctx: ManagerContext, name: string, rec: HostRecord): boolean {
   const rep = ctx.view.reports[name];
-  if (!rep || !rep.listed || rep.managerRevision <= (rec.rev ?? -1)) return false;
+  if (!rep?.listed || rep.managerRevision <= (rec.rev ?? -1)) return false;
   let open = 0;
   const all = ctx.state.resources;
   for (const r in all) {

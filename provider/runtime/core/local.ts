@@ -3,9 +3,9 @@
 // isolation response when the lease is lost. It starts a resource only when the committed
 // manager state says this host is online and the resource is assigned here -- so a host that
 // was fenced and comes back never restarts its old resources on its own. Pure.
-import { fmtMs, type Note } from "./context";
-import type { Action, CoreEvent, LocalState, ManagerState, ResourceRecord, Snapshot } from "./model";
+import type { Note } from "./context";
 import { isolationNote, leasePhase, msToIsolation, mustStop, petAction } from "./isolation";
+import type { Action, CoreEvent, LocalState, ManagerState, ResourceRecord, Snapshot } from "./model";
 import { monitorFailure, spendRestart } from "./monitoring";
 import type { ResourceSpec } from "./spec";
 
@@ -113,6 +113,11 @@ function reconcile(c: Lctx, fresh = true): void {
   if (!snap.view.leases.includes(snap.self)) {
     // our lease lives but its key is gone (deleted by hand, or a put that failed): put it back
     c.actions.push({ type: "presence" });
+  } else if (snap.lease.askedTtlMs !== snap.spec.timing.leaseTtlMs) {
+    // a hand-off lease of a planned restart (long), or the spec's TTL changed: move the
+    // heartbeat onto a lease of the spec's TTL (the old one is revoked once the new one holds)
+    log(c, "lease", `moving to a lease of the spec's TTL (${snap.spec.timing.leaseTtlMs} ms)`);
+    c.actions.push({ type: "join" });
   }
   if (!snap.listed) {
     // what runs here is not known: act on nothing the list would have told
@@ -190,7 +195,12 @@ function act(
     c.actions.push({ type: "stop", resource: r, mode: "stop" });
   } else if (mode === "kill" && (running || inFlight.has(`start:${r}`)) && !inFlight.has(`stop:${r}`)) {
     const state = c.manager?.hosts[c.snap.self]?.state;
-    log(c, `resource ${r}`, `killing on ${c.snap.self}: this host is ${state} (its resources may be freed)`, "warn");
+    log(
+      c,
+      `resource ${r}`,
+      `killing on ${c.snap.self}: this host is ${state} (its resources may be freed)`,
+      "warn",
+    );
     c.actions.push({ type: "stop", resource: r, mode: "kill" });
   }
 }

@@ -167,6 +167,8 @@ export interface LeaseView {
   sinceAckMs: number;
   /** The TTL the store enforces, ms. */
   ttlMs: number;
+  /** The TTL asked for at join(); undefined for a lease taken over from a previous run. */
+  askedTtlMs?: number;
   generation: number;
 }
 

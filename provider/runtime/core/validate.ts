@@ -16,7 +16,9 @@ const resStates = Object.keys(RESOURCE_STATES) as [
 
 /** Records keyed by names: no inherited keys (`__proto__`, `constructor`) can stand for an entry. */
 function dict<T extends z.ZodType>(value: T) {
-  return z.record(name, value).transform((r) => Object.assign(Object.create(null), r) as Record<string, z.output<T>>);
+  return z
+    .record(name, value)
+    .transform((r) => Object.assign(Object.create(null), r) as Record<string, z.output<T>>);
 }
 
 const FailureSchema = z.object({

@@ -32,7 +32,8 @@ export class SimHeartbeat implements Heartbeat {
 
   /** A lease this agent holds from the start (the world boots with every host joined). */
   adopt(gen: number): void {
-    this.s = { id: String(gen), generation: 1, lastAckSentAt: this.w.now, ttlMs: this.w.timing.leaseTtlMs };
+    const ttlMs = this.w.timing.leaseTtlMs;
+    this.s = { id: String(gen), generation: 1, lastAckSentAt: this.w.now, ttlMs, askedTtlMs: ttlMs };
   }
 
   async join(ttlMs: number): Promise<void> {
@@ -46,6 +47,7 @@ export class SimHeartbeat implements Heartbeat {
       generation: this.s.generation + 1,
       lastAckSentAt: w.now,
       ttlMs: Math.ceil(ttlMs / 1000) * 1000,
+      askedTtlMs: ttlMs,
     };
   }
 

@@ -47,7 +47,7 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
     },
     storeReachable: true,
     isPrimary: true,
-    lease: { state: "held", sinceAckMs: 10, ttlMs: 1000, generation: 1 },
+    lease: { state: "held", sinceAckMs: 10, ttlMs: 1000, askedTtlMs: 1000, generation: 1 },
     listed: true,
     inFlight: [],
     running: [],
@@ -62,6 +62,7 @@ const ack = (ms: number): Snapshot["lease"] => ({
   state: ms < 1000 ? "held" : "unknown",
   sinceAckMs: ms,
   ttlMs: 1000,
+  askedTtlMs: 1000,
   generation: 1,
 });
 
@@ -132,7 +133,7 @@ describe("decide", () => {
 
   it("C1: a lease the store says is gone means isolation now, no pet until clean, then a new lease", () => {
     const running = ["db", "keep", "web"];
-    const lost = { state: "lost" as const, sinceAckMs: 1300, ttlMs: 1000, generation: 1 };
+    const lost = { state: "lost" as const, sinceAckMs: 1300, ttlMs: 1000, askedTtlMs: 1000, generation: 1 };
     const d = decide(
       snap({ isPrimary: false, lease: lost, local: { ...emptyLocal("h1"), running }, running }),
       { type: "tick" },
@@ -193,6 +194,13 @@ describe("decide", () => {
       "web:kill",
     ]);
     assert.ok(!types(d.actions).includes("watchdog"));
+  });
+
+  it("a lease of another TTL (a hand-off lease, an older spec) is swapped for one of the spec's TTL", () => {
+    const handOff = { state: "held" as const, sinceAckMs: 10, ttlMs: 10_000, generation: 2 };
+    const d = decide(snap({ isPrimary: false, lease: handOff }), { type: "tick" }, 0);
+    assert.ok(types(d.actions).includes("join"));
+    assert.ok(!types(decide(snap({ isPrimary: false }), { type: "tick" }, 0).actions).includes("join"));
   });
 
   it("C4: a failed list proves nothing: no starts, no stops, and the report says so", () => {

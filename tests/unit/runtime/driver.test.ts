@@ -39,7 +39,7 @@ function fakeEnv() {
       // acknowledged at every look while the store is reachable
       status: () => {
         if (reachable) lastAck = now.t;
-        return { id: "1", generation: 1, lastAckSentAt: lastAck, ttlMs: 1000 };
+        return { id: "1", generation: 1, lastAckSentAt: lastAck, ttlMs: 1000, askedTtlMs: 1000 };
       },
       join: async () => check(),
       putPresence: async () => check(),
