@@ -57,6 +57,8 @@ export class FakeEtcdMember {
   readonly stats = {
     streamsOpened: 0,
     streamsCancelled: 0,
+    /** Streams the client ended cleanly (an older stream with nothing left to answer). */
+    streamsHalfClosed: 0,
     keepalives: 0,
     answered: 0,
     authenticates: 0,
@@ -66,7 +68,7 @@ export class FakeEtcdMember {
   };
   endpoint = "";
   private waiters: Array<() => void> = [];
-  private readonly calls = new Set<grpc.ServerDuplexStream<unknown, unknown>>();
+  private readonly calls = new Map<grpc.ServerDuplexStream<unknown, unknown>, { wedged: boolean }>();
   readonly server = new grpc.Server();
 
   constructor(
@@ -84,12 +86,22 @@ export class FakeEtcdMember {
 
   /** Ends every open keepalive stream with an error (the member restarted, or dropped the client). */
   dropStreams(code = grpc.status.UNAVAILABLE): void {
-    for (const c of this.calls) c.emit("error", err(code, "fake: stream dropped"));
+    for (const c of this.calls.keys()) c.emit("error", err(code, "fake: stream dropped"));
     this.calls.clear();
   }
 
-  /** Resolves when a request may be answered; never for "silent". */
-  private gate(): Promise<void> {
+  /**
+   * The streams open now never answer again (a follower whose in-flight forward to a stopped
+   * leader hangs until etcd's request timeout: one stream's requests are handled in order);
+   * streams opened later answer.
+   */
+  wedgeOpenStreams(): void {
+    for (const st of this.calls.values()) st.wedged = true;
+  }
+
+  /** Resolves when a request may be answered; never for "silent" or a wedged stream. */
+  private gate(st: { wedged: boolean }): Promise<void> {
+    if (st.wedged) return new Promise(() => {});
     if (this.keepAlive === "answer") return Promise.resolve();
     return new Promise((resolve) => {
       if (this.keepAlive === "hold") this.waiters.push(resolve);
@@ -149,7 +161,8 @@ export class FakeEtcdMember {
             call.emit("error", invalidToken);
             return;
           }
-          this.calls.add(call);
+          const st = { wedged: false };
+          this.calls.set(call, st);
           const queue: string[] = [];
           let busy = false;
           let open = true;
@@ -157,7 +170,7 @@ export class FakeEtcdMember {
             if (busy) return;
             busy = true;
             while (queue.length > 0 && open) {
-              await this.gate();
+              await this.gate(st);
               if (this.answerDelayMs > 0) await new Promise((r) => setTimeout(r, this.answerDelayMs));
               const id = queue.shift()!;
               if (!open) break;
@@ -175,12 +188,16 @@ export class FakeEtcdMember {
             queue.push(String(req.ID));
             void pump();
           });
+          let halfClosed = false;
           call.on("cancelled", () => {
             open = false;
-            this.stats.streamsCancelled++;
+            // grpc-js emits "cancelled" after a clean half-close too; count only real cancels.
+            if (!halfClosed) this.stats.streamsCancelled++;
             this.calls.delete(call);
           });
           call.on("end", () => {
+            halfClosed = true;
+            this.stats.streamsHalfClosed++;
             open = false;
             this.calls.delete(call);
             call.end();

@@ -11,6 +11,15 @@
 //   receive, renew, send), so each stream keeps the send times of its unanswered requests in a
 //   FIFO and an answer is matched with the oldest one. The FIFO belongs to its stream: a stream
 //   that ends takes its own requests with it and cannot touch a newer stream's (review L5).
+// - A stream is never cancelled because it is slow. But etcd handles one stream's requests one
+//   at a time, and a follower forwards each renewal to the leader it knows over HTTP: when that
+//   leader is unreachable (stopped, powered off, partitioned; not merely killed, which refuses
+//   at once) the forward hangs until etcd's request timeout (5 s + 2 election timeouts) and
+//   every later renewal on that stream waits behind it, long after a new leader exists
+//   (measured: a 2 s lease lost, tests/integration/runtime/heartbeat-cluster.test.ts). So when
+//   the current stream's oldest unanswered request is older than `hedgeAfterMs`, new renewals
+//   go on an ADDITIONAL stream to the same member (at most `maxStreams` per member); the old
+//   stream stays open for its late answers, and is half-closed once it has none left.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -38,6 +47,10 @@ export interface MemberOptions {
   callTimeoutMs: number;
   /** Unanswered requests kept per stream; past it the member gets no new ones until it answers. */
   maxInFlight: number;
+  /** Open another stream when the current one's oldest unanswered request is this old. */
+  hedgeAfterMs: number;
+  /** Most streams open at once to one member. */
+  maxStreams: number;
 }
 
 type Unary = (
@@ -113,7 +126,8 @@ export class EtcdMember {
   private readonly authClient: ServiceClient | undefined;
   private token: string | undefined;
   private authenticating: Promise<string> | undefined;
-  private stream: KeepaliveStream | undefined;
+  /** Open streams, oldest first; new requests go on the last one. */
+  private streams: KeepaliveStream[] = [];
   private opening = false;
   private reopenAt = 0;
   private backoffMs = 0;
@@ -148,13 +162,17 @@ export class EtcdMember {
       : undefined;
   }
 
-  /** Unanswered keepalive requests on the current stream. */
+  /** Unanswered keepalive requests on all streams. */
   get inFlight(): number {
-    return this.stream?.inFlight.length ?? 0;
+    return this.streams.reduce((n, s) => n + s.inFlight.length, 0);
   }
 
-  get streamOpen(): boolean {
-    return this.stream !== undefined;
+  get openStreams(): number {
+    return this.streams.length;
+  }
+
+  private get active(): KeepaliveStream | undefined {
+    return this.streams[this.streams.length - 1];
   }
 
   /**
@@ -165,8 +183,19 @@ export class EtcdMember {
    */
   send(leaseIds: string[], sentAt: number): boolean {
     if (this.closed || leaseIds.length === 0) return false;
-    const s = this.stream ?? this.open();
+    let s = this.active ?? this.open();
     if (!s) return false;
+    const oldest = s.inFlight[0];
+    if (oldest && sentAt - oldest.sentAt >= this.o.hedgeAfterMs && this.streams.length < this.o.maxStreams) {
+      const fresh = this.open();
+      if (fresh) {
+        this.events.log(
+          "info",
+          `etcd ${this.address}: no answer for ${Math.round(sentAt - oldest.sentAt)} ms; renewals go on an additional stream (${this.streams.length} open)`,
+        );
+        s = fresh;
+      }
+    }
     if (s.inFlight.length + leaseIds.length > this.o.maxInFlight) return false;
     try {
       for (const leaseId of leaseIds) {
@@ -188,7 +217,7 @@ export class EtcdMember {
       this.authenticate()
         .then(() => {
           this.opening = false;
-          if (!this.closed && !this.stream) this.openWith(this.metadata());
+          if (!this.closed) this.openWith(this.metadata());
         })
         .catch((err) => {
           this.opening = false;
@@ -202,12 +231,18 @@ export class EtcdMember {
   private openWith(md: grpc.Metadata): KeepaliveStream {
     const call = this.lease.LeaseKeepAlive(md);
     const s = new KeepaliveStream(call);
-    this.stream = s;
+    this.streams.push(s);
     this.streamsOpened++;
     call.on("data", (res: { ID: string; TTL: string }) => {
       const req = s.inFlight.shift();
       this.lastAnswerAt = this.o.now();
-      if (this.stream === s && s.answered++ === 0) this.backoffMs = 0;
+      if (s.answered++ === 0) this.backoffMs = 0;
+      // An older stream with nothing left to answer: half-close it (nothing is cancelled).
+      if (s !== this.active && s.inFlight.length === 0 && !s.ended) {
+        s.ended = true;
+        this.streams = this.streams.filter((x) => x !== s);
+        call.end();
+      }
       if (!req) {
         this.events.log(
           "warn",
@@ -236,11 +271,12 @@ export class EtcdMember {
     if (s.ended) return;
     s.ended = true;
     // The stream's own unanswered requests go with it; they never count, nor fail anything else.
-    s.inFlight.length = 0;
-    if (this.stream !== s) return;
-    this.stream = undefined;
+    const wasActive = s === this.active;
+    this.streams = this.streams.filter((x) => x !== s);
     if ((err as { code?: number }).code === grpc.status.UNAUTHENTICATED) this.token = undefined;
-    if (!this.closed) this.backoff(`keepalive stream: ${describe(err)}`);
+    if (this.closed) return;
+    if (wasActive) this.backoff(`keepalive stream: ${describe(err)}`);
+    else this.events.log("warn", `etcd ${this.address}: keepalive stream: ${describe(err)}`);
   }
 
   private backoff(why: string): void {
@@ -305,13 +341,12 @@ export class EtcdMember {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    const s = this.stream;
-    this.stream = undefined;
-    if (s) {
+    for (const s of this.streams) {
       s.ended = true;
       s.inFlight.length = 0;
       s.call.cancel();
     }
+    this.streams = [];
     this.lease.close(); // the one channel; kv and auth ride on it
   }
 }

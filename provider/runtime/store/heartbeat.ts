@@ -59,6 +59,11 @@ export interface HeartbeatOptions {
   callTimeoutMs?: number;
   /** How long resume() waits for a member to acknowledge its renewal. Default 2 x callTimeoutMs. */
   resumeTimeoutMs?: number;
+  /**
+   * A member whose stream leaves a renewal unanswered this long gets an additional stream for new
+   * renewals (the old one is not cancelled). Default 2 x intervalMs.
+   */
+  hedgeAfterMs?: number;
 }
 
 interface Held {
@@ -109,6 +114,8 @@ export class Heartbeat {
             now: opts.now,
             callTimeoutMs: this.callTimeoutMs,
             maxInFlight: 64,
+            hedgeAfterMs: opts.hedgeAfterMs ?? 2 * opts.intervalMs,
+            maxStreams: 4,
             ...(opts.tls ? { tls: opts.tls } : {}),
             ...(opts.auth ? { auth: opts.auth } : {}),
           },
