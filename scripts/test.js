@@ -69,12 +69,27 @@ async function runPhase(files, concurrency, counts) {
   await runFiles(files, concurrency, counts);
 }
 
+const LAB_RUN = process.env.VMHA_LAB_RUN || path.join(ROOT, "tests", "lab", ".run");
+/** Where the lab fixture appends every double run and false isolation its observer saw. */
+const SAFETY_LOG = path.join(LAB_RUN, "safety-violations.log");
+
+function safetyViolations() {
+  try {
+    return fs.readFileSync(SAFETY_LOG, "utf8").trim();
+  } catch {
+    return "";
+  }
+}
+
 /**
  * Lab files one at a time. They run real VMs on a shared 2-core machine with sub-second timing;
  * a file that fails is run once more and the flake is printed, never hidden: both runs' output
  * stays in the log and the final summary names it. A file that fails twice counts as failed.
+ * A double run or a false isolation seen in ANY attempt fails the run: a second attempt that
+ * passes does not make a safety violation go away.
  */
 async function runLabPhase(files, counts, flaky) {
+  fs.rmSync(SAFETY_LOG, { force: true });
   for (const f of files) {
     const first = { passed: 0, failed: 0, skipped: 0 };
     await runFiles([f], 1, first);
@@ -87,6 +102,11 @@ async function runLabPhase(files, counts, flaky) {
     await runFiles([f], 1, second);
     addCounts(counts, second);
     if (second.failed === 0) flaky.push(path.relative(ROOT, f));
+  }
+  const seen = safetyViolations();
+  if (seen) {
+    counts.failed++;
+    process.stdout.write(`\nsafety violations seen by the lab observer (counted as one failure):\n${seen}\n`);
   }
 }
 
