@@ -15,7 +15,10 @@ export class HostLease {
   /** Monotonic ms (performance.now) until which the lease is surely alive. */
   validUntilMs = 0;
   private stream: KeepaliveStream | undefined;
-  private waiting: ((r: ILeaseKeepAliveResponse | Error) => void) | undefined;
+  /** The one outstanding renewal, bound to the stream it was written on (review L5). */
+  private waiting:
+    | { stream: KeepaliveStream; done: (r: ILeaseKeepAliveResponse | Error) => void }
+    | undefined;
 
   constructor(
     private readonly client: Etcd3,
@@ -56,16 +59,19 @@ export class HostLease {
 
   private openStream(): Promise<KeepaliveStream> {
     return this.client.leaseClient.leaseKeepAlive().then((s) => {
+      // Only this stream's own renewal is answered or failed by its events: an old stream's
+      // late error must not reject a renewal written on a newer one.
+      const take = () => {
+        const w = this.waiting;
+        if (w?.stream !== s) return undefined;
+        this.waiting = undefined;
+        return w.done;
+      };
       const drop = (err: Error) => {
         if (this.stream === s) this.stream = undefined;
-        this.waiting?.(err);
-        this.waiting = undefined;
+        take()?.(err);
       };
-      s.on("data", (r) => {
-        const w = this.waiting;
-        this.waiting = undefined;
-        w?.(r);
-      });
+      s.on("data", (r) => take()?.(r));
       s.on("error", (err) => drop(err));
       s.on("end", () => drop(new Error("keepalive stream ended")));
       this.stream = s;
@@ -96,9 +102,12 @@ export class HostLease {
         stream.cancel();
         reject(new KeepaliveTimeout(`keepalive not acknowledged within ${this.callTimeoutMs} ms`));
       }, this.callTimeoutMs);
-      this.waiting = (r) => {
-        clearTimeout(timer);
-        r instanceof Error ? reject(r) : resolve(r);
+      this.waiting = {
+        stream,
+        done: (r) => {
+          clearTimeout(timer);
+          r instanceof Error ? reject(r) : resolve(r);
+        },
       };
       stream.write({ ID: this.id });
     });
