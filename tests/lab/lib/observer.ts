@@ -311,8 +311,16 @@ export class TruthObserver {
 
   private executing(p: QemuProc): boolean {
     const lv = this.libvirt.get(p.host);
-    const st = lv?.up ? lv.states.get(p.vm) : undefined;
-    // Paused (a migration's target before the switch-over, a paused VM): not executing.
+    if (!lv || lv.at < p.seenAt) {
+      // A QEMU process libvirt has not been asked about yet. libvirt starts every guest with
+      // -S (vCPUs stopped) and resumes it once set up: ask now, count it once libvirt says it
+      // runs (or once libvirt fails to answer: then it counts as running).
+      this.list(p.host);
+      return this.execNow.get(p.host)?.has(p.vm) ?? false;
+    }
+    if (!lv.up) return true;
+    const st = lv.states.get(p.vm);
+    // Paused (starting, a migration's target before the switch-over, a paused VM): not executing.
     if (st === "paused" || st === "pmsuspended") return false;
     if (p.incoming) return st === "running" || st === "in shutdown";
     return true;
