@@ -48,8 +48,12 @@ export const TimingSchema = z
       ),
     fenceTimeoutMs: ms.default(2000).describe("Longest one fence attempt (off + status) may take."),
     maxClockSkewMs: ms
-      .default(100)
-      .describe("Largest difference in how fast two hosts' clocks measure the same interval, plus margin."),
+      .default(300)
+      .describe(
+        "Margin for what makes one host's time disagree with another's: clock rates, and etcd's " +
+          "election timeout (a leader cut off in a minority may acknowledge a renewal for up to about " +
+          "that long after a new leader took over).",
+      ),
   })
   .describe("Timing policy; its invariants are checked when the spec is loaded (see timing.ts).");
 

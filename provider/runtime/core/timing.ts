@@ -2,7 +2,9 @@
 // arithmetic. Names: K keepaliveIntervalMs, L leaseTtlMs, W watchdogTimeoutMs (the watchdog's
 // REAL timeout; an agent whose device is longer does not claim a watchdog), D
 // selfFenceDeadlineMs, B isolationBudgetMs, S maxClockSkewMs. Every time below is a duration
-// on one host's monotonic clock; S covers the rate difference between two clocks plus margin.
+// on one host's monotonic clock; S covers the rate difference between two clocks, and the
+// window in which an etcd leader cut off in a minority still acknowledges renewals after a new
+// leader took over (up to about one election timeout: 250 ms with the recommended settings).
 //
 // Let `a` be the send time of the last renewal the store acknowledged to host X. etcd cannot
 // expire X's lease before a + L (it only counts from a renewal it received, sent at >= a), so
@@ -13,10 +15,10 @@
 //   isolation: X stops (B) and kills its stop/kill resources from a + L + D - S - B on, so they
 //              are gone by the deadline. Until then a store outage costs nothing: an etcd leader
 //              change (no lease can expire without a leader) or a slow member shorter than
-//              L + D - S - B (2.2 s at the defaults) never stops a VM.
-//   watchdog:  X pets only while now - a < P = L + D - W - S (or once it runs nothing that must
-//              stop), so a hung X is reset by a + P + W = a + L + D - S. P >= 2K: one late ack
-//              does not stop the pets.
+//              L + D - S - B (2.0 s at the defaults) never stops a VM.
+//   watchdog:  X pets only while now - a < P = L + D - W - S (700 ms at the defaults; or once
+//              it runs nothing that must stop), so a hung X is reset by a + P + W = a + L + D - S.
+//              P >= 2K: one late ack does not stop the pets.
 //   restart:   a host whose lease the store says is gone (a stall past L, a partition that
 //              healed) carries out its isolation response at once, pets nothing until its
 //              stop/kill resources are gone, and only then takes a new lease (never earlier:
