@@ -1,164 +1,124 @@
-// The simulator's Env: the same port the real agent implements (../env.ts), bound to one
-// simulated host of a SimWorld. Every call is synchronous underneath (resolved promises), so
-// the shared driver loop runs deterministically; Clock.sleep never resolves (the world, not
-// the agent, advances time), so no operation is ever left "in flight" across iterations.
-import type { HostReport, ManagerState, MonitorResult, StoreView } from "../core/model";
+// The simulator's Env: the same port the real agent implements (../env.ts), bound to one agent
+// process (AgentProc) on one simulated host. Every call answers through the world's event
+// queue after simulated time: store calls (sim/store.ts), hypervisor operations
+// (sim/hypervisor.ts), fence attempts, sleeps. The clock is the process's own: monotonic, at the
+// host's rate, from an origin that differs per host (and per restart); in `wallMode` it is the
+// host's wall clock instead, steps included (the clock of commit 56bea08, for the M1 scenario).
+import type { ManagerState, StoreView } from "../core/model";
 import type { Env, FenceDevice, ResourceSpec } from "../env";
-import { NotPrimaryError, RetryableError, StoreUnavailableError, TerminalError } from "../env";
-import type { SimHost, SimWorld } from "./world";
+import { NotPrimaryError, RetryableError } from "../env";
+import { storeCall } from "./store";
+import type { AgentProc, SimHost, SimWorld } from "./world";
 
-const clone = <T>(x: T): T => structuredClone(x);
+/** The Clock.budgetMs() of the real agent: long operations stay in flight past it. */
+export const SIM_BUDGET_MS = 100;
 
-/** One host's Env on the world. */
-export function createSimEnv(w: SimWorld, h: SimHost): Env {
+export function createSimEnv(w: SimWorld, h: SimHost, a: AgentProc): Env {
+  const clock = {
+    now: () => (h.clock.wallMode ? w.now + h.clock.wallOffset : a.origin + (w.now - a.startedAt) * a.rate),
+    sleep: (ms: number) => new Promise<void>((resolve) => w.deliver(h, a.inc, ms / a.rate, resolve)),
+    budgetMs: () => SIM_BUDGET_MS,
+  };
   return {
     host: h.name,
-    store: simStore(w, h),
-    lease: h.heartbeat,
+    store: simStore(w, h, a),
+    lease: { status: () => a.heartbeat.status(), join: (t) => a.heartbeat.join(t), putPresence: () => a.heartbeat.putPresence() },
     disk: {
-      loadSpec: () => h.disk.spec,
+      loadSpec: () => structuredClone(h.disk.spec),
       saveSpec: (doc) => {
-        h.disk.spec = clone(doc);
+        h.disk.spec = structuredClone(doc);
       },
     },
-    driver: simDriver(w, h),
-    fencer: {
-      async fence(host: string, _device: FenceDevice) {
-        const t = w.host(host);
-        if (t.fenceFailures > 0) {
-          t.fenceFailures--;
-          throw new RetryableError(`host ${host}`, "fence device timed out (simulated)");
-        }
-        w.say("sim", "fence", `device powered ${host} off`);
-        w.powerOff(t);
-        w.inv.fenced(host);
-        return true;
-      },
+    driver: {
+      list: (spec) => h.hv.list(a, spec),
+      start: (name) => h.hv.start(a, name),
+      stop: (name, _spec, mode) => h.hv.stop(a, name, mode),
+      monitor: (name) => h.hv.monitor(a, name),
+      migrate: (name, _spec: ResourceSpec, target) => h.hv.migrate(a, name, target),
     },
+    fencer: { fence: (host, device, timeoutMs) => fence(w, h, a, host, device, timeoutMs) },
     watchdog: {
-      async arm() {},
-      async pet() {
-        h.lastPet = w.now;
+      arm: async () => w.pet(h, true),
+      pet: async () => w.pet(h, false),
+      async disarm() {
+        h.wd.armed = false;
       },
-      async disarm() {},
-      info: () => ({ timeoutMs: w.timing.watchdogTimeoutMs }),
+      info: () => (h.wd.device ? { timeoutMs: h.wd.timeoutMs } : undefined),
     },
-    clock: {
-      now: () => w.now,
-      sleep: () => new Promise<void>(() => {}),
-      budgetMs: () => 0,
-    },
+    clock,
     log: { log: (r) => w.record(r) },
   };
 }
 
-/** The store as seen from host h: etcd semantics (leases, election, CAS on revision). */
-function simStore(w: SimWorld, h: SimHost): Env["store"] {
-  const reach = (what: string) => {
-    if (!w.reachable(h)) {
-      const why = w.store.down ? "store down" : "store unreachable from this host";
-      throw new StoreUnavailableError(`host ${h.name}`, `${what}: ${why}`);
-    }
-  };
-  return {
-    async campaign(eligible: boolean) {
-      reach("campaign");
-      const holder = w.primary();
-      if (eligible && !holder && w.leaseAlive(h.name)) {
-        w.store.election = h.name;
-        w.store.revision++;
-      } else if (!eligible && holder === h.name) {
-        w.store.election = undefined;
-        w.store.revision++;
+/** One fence attempt: the device takes time; a failing one times out (fenceTimeoutMs) or errs. */
+function fence(w: SimWorld, h: SimHost, a: AgentProc, host: string, _d: FenceDevice, timeoutMs: number) {
+  const t = w.host(host);
+  const fails = t.fenceFailures > 0;
+  if (fails) t.fenceFailures--;
+  const d = fails ? (t.fenceFailures % 2 === 0 ? timeoutMs : 50) : Math.min(h.hv.duration("fence"), timeoutMs);
+  return new Promise<boolean>((resolve, reject) => {
+    w.engine.after(d, () => {
+      if (!fails) {
+        w.say("sim", "fence", `device powered ${host} off`);
+        w.powerOff(t);
+        w.inv.fenced(host);
       }
-      return w.primary() === h.name;
-    },
-    async read(): Promise<StoreView> {
-      reach("read");
-      const alive = [...w.hosts.keys()].filter((x) => w.leaseAlive(x)).sort();
-      const reports: Record<string, HostReport> = {};
-      for (const x of alive) {
-        const r = w.store.reports.get(x);
-        if (r) reports[x] = clone(r);
-      }
-      return {
-        revision: w.store.revision,
-        spec: clone(w.specDoc),
-        specRevision: w.specRevision,
-        manager: w.store.manager ? clone(w.store.manager) : undefined,
-        managerRevision: w.store.managerRevision,
-        leases: alive,
-        primary: w.primary(),
-        reports,
-        maintenance: [...w.store.maintenance].sort(),
-        migrateRequests: clone(w.store.migrate),
-      };
-    },
-    async commitManager(expected: number, state: ManagerState) {
-      reach("commit");
-      if (w.primary() !== h.name) throw new NotPrimaryError(`host ${h.name}`, "no longer holds the election");
-      if (expected !== w.store.managerRevision) {
-        throw new NotPrimaryError(
-          `host ${h.name}`,
-          `manager revision is ${w.store.managerRevision}, not ${expected}`,
-        );
-      }
-      const before = w.store.manager;
-      w.store.revision++;
-      w.store.manager = clone(state);
-      w.store.managerRevision = w.store.revision;
-      w.inv.afterCommit(before, w.store.manager);
-      return w.store.revision;
-    },
-    async report(r: HostReport) {
-      reach("report");
-      // bound to the lease: a report is put only under a live lease
-      if (!w.leaseAlive(h.name)) return;
-      w.store.reports.set(h.name, clone(r));
-    },
-  };
+      w.deliver(h, a.inc, 0, () => {
+        if (fails) reject(new RetryableError(`host ${host}`, "fence device timed out (simulated)"));
+        else resolve(true);
+      });
+    });
+  });
 }
 
-/** Host h's hypervisor: what it runs is the ground truth the invariants judge. */
-function simDriver(w: SimWorld, h: SimHost): Env["driver"] {
+/** The store as seen from this agent: etcd semantics (leases, election, CAS on revision). */
+function simStore(w: SimWorld, h: SimHost, a: AgentProc): Env["store"] {
+  const s = w.store;
+  const myLease = () => Number(a.heartbeat.status().id || -1);
   return {
-    async list(spec: Readonly<Record<string, ResourceSpec>>) {
-      return [...h.running].filter((r) => spec[r]).sort();
+    campaign: (eligible: boolean) =>
+      storeCall(w, h, "campaign", () => {
+        const mine = myLease();
+        const holder = s.primary();
+        const held = holder !== undefined && s.election?.leaseId === mine;
+        if (eligible && !holder && s.leaseAlive(mine)) {
+          s.election = { host: h.name, leaseId: mine };
+          s.revision++;
+          return true;
+        }
+        if (!eligible && held) {
+          s.election = undefined;
+          s.revision++;
+          return false;
+        }
+        return held;
+      }),
+    read: (): Promise<StoreView> => storeCall(w, h, "read", () => s.view()),
+    commitManager: (expected: number, state: ManagerState) => {
+      // the view the primary decided on (invariant c judges the proof it used)
+      const view = a.runtime.view;
+      return storeCall(w, h, "commit", () => {
+        if (s.election?.leaseId !== myLease() || !s.leaseAlive(myLease())) {
+          throw new NotPrimaryError(`host ${h.name}`, "no longer holds the election");
+        }
+        if (expected !== s.managerRevision) {
+          throw new NotPrimaryError(`host ${h.name}`, `manager revision is ${s.managerRevision}, not ${expected}`);
+        }
+        const before = s.manager;
+        s.revision++;
+        s.manager = structuredClone(state);
+        s.managerRevision = s.revision;
+        w.inv.afterCommit(h.name, before, s.manager as ManagerState, view);
+        return s.revision;
+      });
     },
-    async start(name: string) {
-      if (!h.power) throw new RetryableError(`resource ${name}`, `host ${h.name} is off`);
-      if (h.startFails.has(name) || h.startFails.has("*")) {
-        throw new TerminalError(`resource ${name}`, "simulated start failure");
-      }
-      if (h.running.has(name)) return;
-      h.running.add(name);
-      w.inv.afterStart(name, h.name);
-    },
-    async stop(name: string) {
-      h.running.delete(name);
-      h.hung.delete(name);
-    },
-    async monitor(name: string): Promise<MonitorResult> {
-      const since = h.hung.get(name);
-      return {
-        running: h.running.has(name),
-        healthy: !h.unhealthy.has(name),
-        heartbeatAgeMs: since === undefined ? 0 : w.now - since,
-      };
-    },
-    async migrate(name: string, _spec: ResourceSpec, target: string) {
-      const t = w.hosts.get(target);
-      if (!t?.power) throw new RetryableError(`resource ${name}`, `migration target ${target} is off`);
-      if (h.networkOff || t.networkOff) {
-        throw new RetryableError(`resource ${name}`, `no network between ${h.name} and ${target}`);
-      }
-      if (!h.running.has(name)) throw new TerminalError(`resource ${name}`, `not running on ${h.name}`);
-      h.running.delete(name);
-      const hungSince = h.hung.get(name);
-      h.hung.delete(name);
-      t.running.add(name);
-      if (hungSince !== undefined) t.hung.set(name, hungSince);
-      w.inv.afterStart(name, target);
-    },
+    report: (r) =>
+      storeCall(w, h, "report", () => {
+        // bound to the lease: put only under a live lease
+        const id = myLease();
+        if (!s.leaseAlive(id)) return;
+        s.reports.set(h.name, { value: structuredClone(r), leaseId: id });
+        s.revision++;
+      }),
   };
 }
