@@ -1,7 +1,8 @@
 // One etcd client per connection per provider process (200 resources must not dial 200 times).
 import { createHash } from "node:crypto";
 import { Etcd3 } from "etcd3";
-import type { EtcdConnection } from "./connection.schema";
+import { TerminalError } from "../core/errors";
+import { type EtcdConnection, isPlaintext } from "./connection.schema";
 
 const clients = new Map<string, Etcd3>();
 
@@ -9,13 +10,32 @@ function keyOf(c: EtcdConnection): string {
   return createHash("sha256").update(JSON.stringify(c)).digest("hex");
 }
 
-export function etcdFor(c: EtcdConnection): Etcd3 {
+/**
+ * Refuses a password over plain HTTP unless `insecure` is set. check() refuses it first with the
+ * property; this guard also covers state written before the rule and direct calls.
+ */
+export function assertSecureEnough(c: EtcdConnection, subject: string): void {
+  if ((c.username === undefined) !== (c.password === undefined)) {
+    throw new TerminalError(`${subject}: etcd.username and etcd.password must be given together`);
+  }
+  if (c.password !== undefined && isPlaintext(c) && c.insecure !== true) {
+    throw new TerminalError(
+      `${subject}: etcd.password would be sent in clear text to ${c.endpoints.join(", ")}; give etcd.caCert ` +
+        "(https), or set etcd.insecure: true to accept it (test systems only)",
+    );
+  }
+}
+
+/** `{ insecureEtcd: true }` when secrets (the password, or `secrets` here) go over plain HTTP. */
+export function insecureReport(c: EtcdConnection, secrets = false): { insecureEtcd?: true } {
+  return isPlaintext(c) && (c.password !== undefined || secrets) ? { insecureEtcd: true } : {};
+}
+
+export function etcdFor(c: EtcdConnection, subject = "etcd"): Etcd3 {
   const k = keyOf(c);
   const existing = clients.get(k);
   if (existing) return existing;
-  if ((c.username === undefined) !== (c.password === undefined)) {
-    throw new Error("etcd: username and password must be given together");
-  }
+  assertSecureEnough(c, subject);
   const client = new Etcd3({
     hosts: c.endpoints.map((e) => (e.includes("://") ? e : `${c.caCert ? "https" : "http"}://${e}`)),
     ...(c.caCert

@@ -1,9 +1,9 @@
 // What the runtime reports about a resource: where it runs, its state, its last failure. This is
 // status, not configuration: it is shown as outputs and never counts as drift.
-import type { Etcd3 } from "etcd3";
-import { RetryableError } from "../core/errors";
 import type { HostReport, ManagerState } from "../runtime/core/model";
 import { clusterPrefix, K } from "../runtime/store/keys";
+import { etcdFor } from "./connection";
+import { etcdCall, type SpecTarget } from "./spec-store";
 
 export interface ObservedResource {
   /** The runtime's state for it (started, recovering, error, …) or "unknown" before the primary saw it. */
@@ -16,34 +16,36 @@ export interface ObservedResource {
   reason?: string;
 }
 
-export async function readObserved(
-  etcd: Etcd3,
-  cluster: string,
-  resource: string,
-): Promise<ObservedResource> {
-  const prefix = clusterPrefix(cluster);
-  let manager: ManagerState | undefined;
-  let reports: HostReport[];
-  try {
-    const m = await etcd.get(prefix + K.manager).string();
-    manager = m ? (JSON.parse(m) as ManagerState) : undefined;
-    const rs = await etcd
-      .getAll()
-      .prefix(prefix + K.reportPrefix)
-      .strings();
-    reports = Object.values(rs).map((v) => JSON.parse(v) as HostReport);
-  } catch (err) {
-    throw new RetryableError(
-      `cluster ${cluster}: reading observed state: ${err instanceof Error ? err.message : String(err)}`,
-      err,
-    );
-  }
-  const rec = manager?.resources[resource];
+export async function readObserved(t: SpecTarget, resource: string): Promise<ObservedResource> {
+  const etcd = etcdFor(t.etcd, t.subject);
+  const prefix = clusterPrefix(t.cluster);
+  const [m, rs] = await etcdCall(t, () =>
+    Promise.all([
+      etcd.get(prefix + K.manager).string(),
+      etcd
+        .getAll()
+        .prefix(prefix + K.reportPrefix)
+        .strings(),
+    ]),
+  );
+  // The agents write these; a half-written or foreign value must not fail a Pulumi operation.
+  const parse = <T>(v: string | null): T | undefined => {
+    try {
+      return v ? (JSON.parse(v) as T) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const manager = parse<ManagerState>(m);
+  const reports = Object.values(rs)
+    .map((v) => parse<HostReport>(v))
+    .filter((r): r is HostReport => r !== undefined);
+  const rec = manager?.resources?.[resource];
   return {
     status: rec?.state ?? "unknown",
     ...(rec?.node ? { host: rec.node } : {}),
     runningOn: reports
-      .filter((r) => r.running.includes(resource))
+      .filter((r) => r.running?.includes(resource))
       .map((r) => r.host)
       .sort(),
     ...(rec?.reason ? { reason: rec.reason } : {}),
@@ -51,15 +53,9 @@ export async function readObserved(
 }
 
 /** Hosts whose agent holds its lease right now. */
-export async function liveHosts(etcd: Etcd3, cluster: string): Promise<string[]> {
-  const prefix = clusterPrefix(cluster) + K.leasePrefix;
-  try {
-    const keys = await etcd.getAll().prefix(prefix).keys();
-    return keys.map((k) => k.slice(prefix.length)).sort();
-  } catch (err) {
-    throw new RetryableError(
-      `cluster ${cluster}: reading leases: ${err instanceof Error ? err.message : String(err)}`,
-      err,
-    );
-  }
+export async function liveHosts(t: SpecTarget): Promise<string[]> {
+  const etcd = etcdFor(t.etcd, t.subject);
+  const prefix = clusterPrefix(t.cluster) + K.leasePrefix;
+  const keys = await etcdCall(t, () => etcd.getAll().prefix(prefix).keys());
+  return keys.map((k) => k.slice(prefix.length)).sort();
 }

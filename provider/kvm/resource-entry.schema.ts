@@ -3,7 +3,7 @@
 // ResourceSchema (provider/runtime/core/spec.ts), with every field optional so that unset fields
 // take the cluster's resourceDefaults or the runtime's documented defaults.
 import { z } from "zod";
-import { clusterName, clusterRefShape } from "./connection.schema";
+import { clusterName, clusterRefShape, insecureOutputShape } from "./connection.schema";
 
 const ms = z.number().int().positive();
 const names = z.array(clusterName);
@@ -39,6 +39,14 @@ export const entryShape = {
   monitoring: MonitoringInputSchema.optional(),
   isolationResponse: z.enum(["stop", "kill", "none"]).optional(),
   failback: z.boolean().optional(),
+  adopt: z
+    .boolean()
+    .optional()
+    .describe(
+      "Take over an entry of this name that already exists in the spec (made outside Pulumi or by another " +
+        "stack; pulumi import does not work for dynamic resources). An adopted entry is released, not " +
+        "removed, when the resource is deleted; set adopt: false first to let this stack remove it.",
+    ),
 };
 
 /** Observed status (outputs): never compared as drift. */
@@ -47,6 +55,11 @@ export const observedShape = {
   host: z.string().optional().describe("Host it is assigned to."),
   runningOn: z.array(z.string()).describe("Hosts whose hypervisor reports it running."),
   reason: z.string().optional().describe("Why it is in its state, in the runtime's words."),
+  ...insecureOutputShape,
+  adopted: z
+    .boolean()
+    .optional()
+    .describe("True when create found the entry already there and adopted it (deleting releases it)."),
 };
 
 export const ObservedSchema = z.strictObject(observedShape);

@@ -1,9 +1,11 @@
-// Create/read/update/delete of one entry of the spec's `resources` map, shared by VirtualMachine,
-// VirtualIp and Resource. Admission control is evaluated on the whole would-be spec before
-// anything is written; create waits until the runtime reports the resource started (and rolls
-// the entry back if it never does), delete until no host runs it any more.
+// One entry of the spec's `resources` map, shared by VirtualMachine, VirtualIp and Resource: how
+// inputs map to an entry and back, and what check() says about an entry before anything is
+// written (admission control, the runtime's own validation, size). The I/O lives in entry-ops.ts.
 
+import { randomUUID } from "node:crypto";
 import type { z } from "zod";
+import { UNKNOWN } from "../core/check";
+import type { CheckFailure } from "../core/errors";
 import { TerminalError } from "../core/errors";
 import {
   type AnyObjectSchema,
@@ -14,11 +16,11 @@ import {
 } from "../core/resource";
 import { checkAdmission } from "../runtime/core/admission";
 import { tryParseSpec } from "../runtime/core/spec";
-import { etcdFor } from "./connection";
 import type { EtcdConnection } from "./connection.schema";
-import { liveHosts, type ObservedResource, readObserved } from "./observed";
+import { entryOps } from "./entry-ops";
+import { issuesToFailures, missingRefs, selfRefs, withoutRefs } from "./entry-refs";
 import type { ObservedSchema } from "./resource-entry.schema";
-import { type RawSpec, readSpec, updateSpec } from "./spec-store";
+import { type RawSpec, readSpec, specSizeProblem } from "./spec-store";
 
 export type RawEntry = Record<string, unknown> & { kind: string; params?: Record<string, string> };
 
@@ -34,6 +36,7 @@ export interface EntryInputs {
   monitoring?: Record<string, unknown> | undefined;
   isolationResponse?: string | undefined;
   failback?: boolean | undefined;
+  adopt?: boolean | undefined;
 }
 
 const COMMON = [
@@ -47,6 +50,15 @@ const COMMON = [
 ] as const;
 /** Marks fields the provider filled from the cluster's resourceDefaults, so read() can leave them out. */
 const DEFAULTED = "x-vmha-defaulted";
+/**
+ * The id of the create() call that wrote an entry. A create whose commit reply was lost finds its
+ * own id on the retry and knows the write happened (review finding 9).
+ */
+export const CREATED_BY = "x-vmha-create";
+
+export function newCreateId(): string {
+  return randomUUID();
+}
 
 export function entryName(i: EntryInputs): string {
   if (!i.name)
@@ -85,6 +97,12 @@ export function toEntry(i: EntryInputs, specific: RawEntry, doc: RawSpec): RawEn
   return entry;
 }
 
+/** The entry without provider bookkeeping that says nothing about the resource itself. */
+export function withoutMarkers(e: RawEntry): RawEntry {
+  const { [CREATED_BY]: _, ...rest } = e;
+  return rest as RawEntry;
+}
+
 /** The common inputs as the program wrote them (cluster defaults taken back out). */
 export function commonFromEntry(raw: RawEntry): Partial<EntryInputs> {
   const filled = new Set((raw[DEFAULTED] as string[] | undefined) ?? []);
@@ -99,19 +117,21 @@ export function commonFromEntry(raw: RawEntry): Partial<EntryInputs> {
   return out as Partial<EntryInputs>;
 }
 
-/** Why admitting `entry` as `name` would break the cluster's admission-control policy, if it would. */
-export function admissionProblem(
-  doc: RawSpec,
-  name: string,
-  entry: RawEntry | undefined,
-): string | undefined {
+/**
+ * What is wrong with admitting `entry` as `name` into `doc`, per input property: the runtime's
+ * own validation of the would-be spec and admission control. References to hosts or resources
+ * the spec does not have yet are left out here (see entry-refs.ts); create/update refuse them.
+ */
+export function entryProblems(doc: RawSpec, name: string, entry: RawEntry | undefined): CheckFailure[] {
   const resources = { ...(doc.resources ?? {}) } as Record<string, unknown>;
-  if (entry) resources[name] = entry;
-  else delete resources[name];
+  if (entry) {
+    const placement = entry.placement as Parameters<typeof missingRefs>[0];
+    resources[name] = withoutRefs(entry, missingRefs(placement, doc));
+  } else delete resources[name];
   const r = tryParseSpec({ ...doc, resources });
-  if (!r.ok) return r.issues.map((x) => `${x.property}: ${x.reason}`).join("; ");
+  if (!r.ok) return issuesToFailures(name, doc.name ?? "?", r.issues);
   const me = r.spec.resources[name];
-  if (me?.state !== "started") return undefined;
+  if (me?.state !== "started") return [];
   const reserved = { cpu: 0, mem: 0 };
   for (const [n, res] of Object.entries(r.spec.resources)) {
     if (n === name || res.state !== "started") continue;
@@ -122,169 +142,54 @@ export function admissionProblem(
     cpu: me.reservation.cpu,
     mem: me.reservation.memoryMiB,
   });
-  return v.ok ? undefined : v.reason;
+  return v.ok ? [] : [{ property: "reservation", reason: v.reason ?? "admission control refused it" }];
 }
 
-export interface EntryOps {
-  /** Failures for check(): admission control against the current spec (skipped without one). */
-  validate(i: EntryInputs, specific: RawEntry, ctx: OpContext): Promise<string | undefined>;
-  write(
-    i: EntryInputs,
-    specific: RawEntry,
-    ctx: OpContext,
-    mode: "create" | "update",
-  ): Promise<ObservedResource>;
-  read(i: EntryInputs, ctx: OpContext): Promise<{ raw: RawEntry; observed: ObservedResource } | undefined>;
-  remove(i: EntryInputs, ctx: OpContext): Promise<void>;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(
-  i: EntryInputs,
-  ctx: OpContext,
-  done: (o: ObservedResource) => boolean,
-  what: string,
-  timeoutMs: number,
-): Promise<ObservedResource> {
-  const etcd = etcdFor(i.etcd);
-  const name = entryName(i);
-  const t0 = Date.now();
-  let last: ObservedResource | undefined;
-  let lastSaid = "";
-  while (Date.now() - t0 < timeoutMs && !ctx.signal.aborted) {
-    last = await ctx.call(`${name}: read status`, () => readObserved(etcd, i.cluster, name));
-    if (done(last)) return last;
-    const said = `${name}: waiting until ${what} (now ${last.status}${last.host ? ` on ${last.host}` : ""})`;
-    if (said !== lastSaid) ctx.progress(said);
-    lastSaid = said;
-    if (last.status === "error") break;
-    await sleep(250);
-  }
-  const why = last?.reason ? `: ${last.reason}` : "";
-  throw new TerminalError(
-    `${name}: not ${what} after ${Math.round((Date.now() - t0) / 1000)} s (state ${last?.status ?? "unknown"}${why}); ` +
-      `is vmha-agent running on the hosts of cluster ${i.cluster}? (vmha status shows them)`,
-  );
-}
-
-export function entryOps(kindLabel: string, startTimeoutMs = 120_000): EntryOps {
-  return {
-    async validate(i, specific, ctx) {
-      const name = entryName(i);
-      const stored = await ctx.call(`${kindLabel} ${name}: read spec`, () =>
-        readSpec(etcdFor(i.etcd), i.cluster),
-      );
-      if (!stored) return undefined; // the cluster is created in the same update; create() checks again
-      return admissionProblem(stored.doc, name, toEntry(i, specific, stored.doc));
-    },
-    async write(i, specific, ctx, mode) {
-      const name = entryName(i);
-      const subject = `${kindLabel} ${name}`;
-      const etcd = etcdFor(i.etcd);
-      let wasStarted = false;
-      await ctx.call(`${subject}: write spec`, () =>
-        updateSpec(etcd, i.cluster, subject, (doc) => {
-          if (!doc)
-            throw new TerminalError(
-              `${subject}: cluster ${i.cluster} has no spec in etcd; create the kvm.Cluster first`,
-            );
-          const existing = doc.resources?.[name] as RawEntry | undefined;
-          if (mode === "create" && existing) {
-            throw new TerminalError(`${subject}: cluster ${i.cluster} already has a resource named ${name}`);
-          }
-          wasStarted = (existing?.state ?? "started") === "started" && existing !== undefined;
-          const entry = toEntry(i, specific, doc);
-          const problem = admissionProblem(doc, name, entry);
-          if (problem) throw new TerminalError(`${subject}: ${problem}`);
-          return { ...doc, resources: { ...(doc.resources ?? {}), [name]: entry } } as RawSpec;
-        }),
-      );
-      if (i.state !== "started" || wasStarted) {
-        return ctx.call(`${subject}: read status`, () => readObserved(etcd, i.cluster, name));
-      }
-      try {
-        return await waitFor(
-          i,
-          ctx,
-          (o) => o.status === "started" && o.runningOn.length > 0,
-          "started",
-          startTimeoutMs,
-        );
-      } catch (err) {
-        // Nothing half-made: a resource that never started is taken out of the spec again.
-        if (mode === "create") await this.remove(i, ctx).catch(() => undefined);
-        throw err;
-      }
-    },
-    async read(i, ctx) {
-      const name = entryName(i);
-      const etcd = etcdFor(i.etcd);
-      const stored = await ctx.call(`${kindLabel} ${name}: read spec`, () => readSpec(etcd, i.cluster));
-      const raw = stored?.doc.resources?.[name] as RawEntry | undefined;
-      if (!raw) return undefined;
-      const observed = await ctx.call(`${kindLabel} ${name}: read status`, () =>
-        readObserved(etcd, i.cluster, name),
-      );
-      return { raw, observed };
-    },
-    async remove(i, ctx) {
-      const name = entryName(i);
-      const subject = `${kindLabel} ${name}`;
-      const etcd = etcdFor(i.etcd);
-      // Two steps: first `stopped` (still managed, so the runtime stops it and reports it off),
-      // then out of the spec. Removing it at once would leave the VM to a background stop that
-      // nobody reports on any more.
-      const stopping = await ctx.call(`${subject}: mark stopped`, async () => {
-        if (!(await readSpec(etcd, i.cluster))) return false;
-        let present = false;
-        await updateSpec(etcd, i.cluster, subject, (doc) => {
-          const entry = doc?.resources?.[name] as RawEntry | undefined;
-          present = entry !== undefined;
-          if (!doc || !entry) return doc;
-          return {
-            ...doc,
-            resources: { ...doc.resources, [name]: { ...entry, state: "stopped" } },
-          } as RawSpec;
-        });
-        return present;
-      });
-      if (stopping) {
-        const live = await ctx.call(`${subject}: read leases`, () => liveHosts(etcd, i.cluster));
-        if (live.length === 0) {
-          ctx.progress(
-            `${name}: no vmha-agent holds a lease in cluster ${i.cluster}; removing without waiting for the stop`,
-          );
-        } else {
-          await waitFor(
-            i,
-            ctx,
-            (o) => o.runningOn.length === 0 && o.status !== "stopping",
-            "stopped on every host",
-            startTimeoutMs,
-          );
-        }
-      }
-      await ctx.call(`${subject}: remove from spec`, async () => {
-        if (!(await readSpec(etcd, i.cluster))) return;
-        await updateSpec(etcd, i.cluster, subject, (doc) => {
-          const resources = { ...(doc?.resources ?? {}) };
-          delete resources[name];
-          return doc ? { ...doc, resources } : doc;
-        });
-      });
-    },
-  };
+/** entryProblems as one sentence, or undefined when the entry would be admitted. */
+export function admissionProblem(
+  doc: RawSpec,
+  name: string,
+  entry: RawEntry | undefined,
+): string | undefined {
+  const f = entryProblems(doc, name, entry);
+  return f.length ? f.map((x) => `${x.property}: ${x.reason}`).join("; ") : undefined;
 }
 
 /** How one kind of entry maps to and from the spec (the rest is shared by entryDefinition). */
 export interface EntryKind<I extends EntryInputs> {
   /** For messages: "vm", "virtual IP", "resource". */
   label: string;
+  /** The input that makes an entry large (a VM's domainXml): where a size failure is reported. */
+  bulkField?: string;
   /** The kind-specific part of the spec entry. */
   toSpec(i: I): RawEntry;
   /** The kind-specific inputs read back from a spec entry (merged over the common ones). */
   fromSpec(raw: RawEntry, current: I): Record<string, unknown>;
+}
+
+/** check(): everything knowable before the write, against the spec as it is now. */
+async function checkEntry(
+  i: EntryInputs,
+  specific: RawEntry,
+  kind: { label: string; bulkField?: string | undefined },
+  ctx: OpContext,
+): Promise<CheckFailure[]> {
+  // Values computed by other resources are unknown during preview; create() checks them.
+  if ([i.name, i.cluster].includes(UNKNOWN) || JSON.stringify(i.etcd).includes(UNKNOWN)) return [];
+  const name = entryName(i);
+  const self = selfRefs(i.placement as Parameters<typeof selfRefs>[0], name);
+  if (self.length) return self;
+  const target = { etcd: i.etcd, cluster: i.cluster, subject: `${kind.label} ${name}` };
+  const stored = await ctx.call(`${target.subject}: read spec`, () => readSpec(target));
+  if (!stored) return []; // the cluster is created in the same update; create() checks again
+  const entry = toEntry(i, specific, stored.doc);
+  const failures = entryProblems(stored.doc, name, entry);
+  const tooBig = specSizeProblem(target, {
+    ...stored.doc,
+    resources: { ...(stored.doc.resources ?? {}), [name]: entry },
+  } as RawSpec);
+  if (tooBig) failures.push({ property: kind.bulkField ?? "(inputs)", reason: tooBig });
+  return failures;
 }
 
 /** The definition of a resource that owns one entry of the spec's `resources` map. */
@@ -298,14 +203,11 @@ export function entryDefinition<I extends AnyObjectSchema>(
   const e = (i: z.output<I>) => i as z.output<I> & EntryInputs;
   return defineResource<I, typeof ObservedSchema>({
     ...schema,
-    async validate(i, ctx) {
-      const problem = await ops.validate(e(i), kind.toSpec(e(i)), ctx);
-      return problem ? [{ property: "reservation", reason: problem }] : [];
-    },
+    validate: (i, ctx) => checkEntry(e(i), kind.toSpec(e(i)), kind, ctx),
     async create(i, ctx) {
       return {
         id: `${e(i).cluster}/${entryName(e(i))}`,
-        outputs: await ops.write(e(i), kind.toSpec(e(i)), ctx, "create"),
+        outputs: await ops.write(e(i), kind.toSpec(e(i)), ctx, { mode: "create", createId: newCreateId() }),
       };
     },
     async read(_id, current, ctx) {
@@ -316,15 +218,26 @@ export function entryDefinition<I extends AnyObjectSchema>(
         cluster: cur.cluster,
         etcd: cur.etcd,
         name: cur.name,
+        ...(cur.adopt !== undefined ? { adopt: cur.adopt } : {}),
         ...commonFromEntry(r.raw),
         ...kind.fromSpec(r.raw, cur),
       });
-      return { inputs, outputs: r.observed };
+      const adopted = current.outputs.adopted === true && cur.adopt === true;
+      return { inputs, outputs: { ...r.observed, ...(adopted ? { adopted: true } : {}) } };
     },
-    async update(_id, _olds, news, ctx) {
-      return ops.write(e(news), kind.toSpec(e(news)), ctx, "update");
+    async update(_id, olds, news, ctx) {
+      const out = await ops.write(e(news), kind.toSpec(e(news)), ctx, { mode: "update" });
+      // Setting adopt to false hands the entry to this stack: a later delete removes it.
+      const adopted = olds.outputs.adopted === true && e(news).adopt === true;
+      return { ...out, ...(adopted ? { adopted: true } : {}) };
     },
     async delete(_id, state, ctx) {
+      if (state.outputs.adopted === true && e(state.inputs).adopt === true) {
+        ctx.progress(
+          `${entryName(e(state.inputs))}: adopted, so released: left in cluster ${e(state.inputs).cluster}'s spec`,
+        );
+        return;
+      }
       await ops.remove(e(state.inputs), ctx);
     },
   });

@@ -1,13 +1,17 @@
 // The cluster spec document in etcd, read and changed by the Pulumi resources. Every change is a
 // compare-and-swap on the key's revision, re-applied on conflict, so resources that Pulumi
 // creates in parallel each change only their own part and never lose another's. A change is
-// validated as a whole spec (the agents' own parser) before it is written: agents never see an
-// invalid spec.
-import type { Etcd3 } from "etcd3";
-import { RetryableError, TerminalError } from "../core/errors";
+// validated as a whole spec (the agents' own parser) and its size checked against etcd's request
+// limit before it is written: agents never see an invalid spec, and etcd never sees a write it
+// must refuse.
+import { isDeepStrictEqual } from "node:util";
+import { TerminalError } from "../core/errors";
 import type { ClusterSpecInput } from "../runtime/core/spec";
 import { tryParseSpec } from "../runtime/core/spec";
 import { clusterPrefix, K } from "../runtime/store/keys";
+import { etcdFor } from "./connection";
+import type { EtcdConnection } from "./connection.schema";
+import { ETCD_DEFAULT_MAX_REQUEST_BYTES, etcdError, formatBytes } from "./etcd-errors";
 
 /** The raw stored document (defaults not applied), exactly as Pulumi wrote it. */
 export type RawSpec = ClusterSpecInput & {
@@ -20,76 +24,120 @@ export interface StoredSpec {
   revision: number;
 }
 
+/** Which cluster's spec, through which connection, and who asks (for messages). */
+export interface SpecTarget {
+  etcd: EtcdConnection;
+  cluster: string;
+  subject: string;
+}
+
 export function specKey(cluster: string): string {
   return clusterPrefix(cluster) + K.spec;
 }
 
-function unreachable(cluster: string, err: unknown): RetryableError {
-  return new RetryableError(
-    `cluster ${cluster}: etcd unreachable: ${err instanceof Error ? err.message : String(err)}`,
-    err,
+function where(t: SpecTarget) {
+  return {
+    subject: t.subject,
+    cluster: t.cluster,
+    username: t.etcd.username,
+    maxRequestBytes: t.etcd.maxRequestBytes,
+  };
+}
+
+/** Runs one etcd request; its failure becomes retryable only when etcd could not be reached. */
+export async function etcdCall<T>(t: SpecTarget, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw etcdError(where(t), err);
+  }
+}
+
+/**
+ * Why writing `doc` would exceed etcd's request limit, if it would. The txn carries the key
+ * twice (compare and put) and some framing; 512 bytes covers the framing with room to spare.
+ */
+export function specSizeProblem(t: SpecTarget, doc: RawSpec): string | undefined {
+  const limit = t.etcd.maxRequestBytes ?? ETCD_DEFAULT_MAX_REQUEST_BYTES;
+  const bytes = Buffer.byteLength(JSON.stringify(doc));
+  const request = bytes + 2 * Buffer.byteLength(specKey(t.cluster)) + 512;
+  if (request <= limit) return undefined;
+  const biggest = Object.entries(doc.resources ?? {})
+    .map(([n, r]) => [n, Buffer.byteLength(JSON.stringify(r))] as const)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([n, b]) => `${n} ${formatBytes(b)}`);
+  return (
+    `the spec of cluster ${t.cluster} would be ${formatBytes(bytes)}, one etcd value (${specKey(t.cluster)}), ` +
+    `over etcd's request limit of ${formatBytes(limit)} (--max-request-bytes, default 1.5 MiB)` +
+    (biggest.length ? `; largest entries: ${biggest.join(", ")}` : "") +
+    "; shrink the domain XML, split the VMs over several clusters, or raise --max-request-bytes on every " +
+    "etcd member and set etcd.maxRequestBytes to match"
   );
 }
 
-export async function readSpec(etcd: Etcd3, cluster: string): Promise<StoredSpec | undefined> {
-  let res: Awaited<ReturnType<ReturnType<Etcd3["get"]>["exec"]>>;
-  try {
-    res = await etcd.get(specKey(cluster)).exec();
-  } catch (err) {
-    throw unreachable(cluster, err);
-  }
+export async function readSpec(t: SpecTarget): Promise<StoredSpec | undefined> {
+  const etcd = etcdFor(t.etcd, t.subject);
+  const res = await etcdCall(t, () => etcd.get(specKey(t.cluster)).exec());
   const kv = res.kvs[0];
   if (!kv) return undefined;
   try {
     return { doc: JSON.parse(kv.value.toString()) as RawSpec, revision: Number(kv.mod_revision) };
   } catch {
-    throw new TerminalError(`cluster ${cluster}: the spec in etcd (${specKey(cluster)}) is not valid JSON`);
+    throw new TerminalError(
+      `${t.subject}: the spec of cluster ${t.cluster} in etcd (${specKey(t.cluster)}) is not valid JSON; ` +
+        "restore it (etcdctl get --rev) or delete it and run pulumi up with adopt: false",
+    );
   }
 }
 
 export type Mutation = (current: RawSpec | undefined) => RawSpec | undefined;
 
+const CAS_ATTEMPTS = 20;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /**
  * Applies `mutate` to the current document and writes the result if nobody changed it meanwhile
- * (retrying from a fresh read on conflict). `undefined` from `mutate` deletes the document.
+ * (retrying from a fresh read on conflict, with jittered backoff so parallel writers spread
+ * out). `undefined` from `mutate` deletes the document; a result equal to the current document
+ * writes nothing, so re-running a mutation that already happened is a no-op.
  */
-export async function updateSpec(
-  etcd: Etcd3,
-  cluster: string,
-  subject: string,
-  mutate: Mutation,
-): Promise<RawSpec | undefined> {
-  for (let attempt = 1; attempt <= 20; attempt++) {
-    const current = await readSpec(etcd, cluster);
+export async function updateSpec(t: SpecTarget, mutate: Mutation): Promise<RawSpec | undefined> {
+  const etcd = etcdFor(t.etcd, t.subject);
+  const key = specKey(t.cluster);
+  for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
+    const current = await readSpec(t);
     const next = mutate(current ? structuredClone(current.doc) : undefined);
+    if (isDeepStrictEqual(next, current?.doc)) return next;
     if (next) {
       const r = tryParseSpec(next);
       if (!r.ok) {
         throw new TerminalError(
-          `${subject}: the cluster spec would be invalid: ${r.issues.map((i) => `${i.property}: ${i.reason}`).join("; ")}`,
+          `${t.subject}: the spec of cluster ${t.cluster} would be invalid: ` +
+            r.issues.map((i) => `${i.property}: ${i.reason}`).join("; "),
         );
       }
+      const tooBig = specSizeProblem(t, next);
+      if (tooBig) throw new TerminalError(`${t.subject}: ${tooBig}`);
     }
-    const key = specKey(cluster);
     const txn = etcd.if(key, "Mod", "==", current?.revision ?? 0);
     const op = next ? etcd.put(key).value(JSON.stringify(next)) : etcd.delete().key(key);
-    let ok: boolean;
-    try {
-      ok = (await txn.then(op).commit()).succeeded;
-    } catch (err) {
-      throw unreachable(cluster, err);
-    }
+    const ok = await etcdCall(t, async () => (await txn.then(op).commit()).succeeded);
     if (ok) return next;
+    await sleep(Math.min(25 * 2 ** Math.min(attempt, 6), 1000) * (0.5 + Math.random()));
   }
-  throw new RetryableError(
-    `${subject}: the cluster spec kept changing under us (20 compare-and-swap conflicts)`,
+  // Terminal: the outer retry would only add more writers to the same contention.
+  throw new TerminalError(
+    `${t.subject}: the spec of cluster ${t.cluster} changed under every one of ${CAS_ATTEMPTS} compare-and-swap ` +
+      "attempts (another writer is busy on it); run pulumi up again, with a lower --parallel if many " +
+      "resources of this cluster change at once",
   );
 }
 
-export function requireSpec(stored: StoredSpec | undefined, cluster: string, subject: string): StoredSpec {
+export function requireSpec(stored: StoredSpec | undefined, t: SpecTarget): StoredSpec {
   if (!stored) {
     throw new TerminalError(
-      `${subject}: cluster ${cluster} has no spec in etcd (${specKey(cluster)}); create the kvm.Cluster first`,
+      `${t.subject}: cluster ${t.cluster} has no spec in etcd (${specKey(t.cluster)}); create the kvm.Cluster first`,
     );
   }
   return stored;

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { defineSchema } from "../../core/resource";
 import { AdmissionSchema } from "../../runtime/core/spec";
-import { clusterName, EtcdConnectionSchema } from "../connection.schema";
+import { clusterName, EtcdConnectionSchema, insecureOutputShape } from "../connection.schema";
 
 const hostName = clusterName;
 const ms = z.number().int().positive();
@@ -57,11 +57,18 @@ export const clusterSchema = defineSchema({
       .boolean()
       .default(false)
       .describe(
-        "Take over a spec that already exists in etcd (pulumi import does not work for dynamic resources).",
+        "Take over a spec that already exists in etcd (pulumi import does not work for dynamic resources). " +
+          "An adopted spec is released, not deleted, when the resource is deleted; set adopt: false first " +
+          "to let this stack delete it.",
       ),
   }),
   outputs: z.strictObject({
     storePrefix: z.string(),
+    ...insecureOutputShape,
+    adopted: z
+      .boolean()
+      .optional()
+      .describe("True when create found a spec and adopted it (delete releases it)."),
   }),
   replaceOn: ["name"],
   deleteBeforeReplace: false,

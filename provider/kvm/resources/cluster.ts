@@ -1,8 +1,11 @@
+import { isDeepStrictEqual } from "node:util";
+import type { CheckFailure } from "../../core/errors";
 import { TerminalError } from "../../core/errors";
 import { defineResource, type State } from "../../core/resource";
+import { tryParseSpec } from "../../runtime/core/spec";
 import { clusterPrefix } from "../../runtime/store/keys";
-import { etcdFor } from "../connection";
-import { type RawSpec, readSpec, updateSpec } from "../spec-store";
+import { insecureReport } from "../connection";
+import { type RawSpec, readSpec, type SpecTarget, updateSpec } from "../spec-store";
 import { clusterSchema } from "./cluster.schema";
 
 type S = typeof clusterSchema;
@@ -35,27 +38,59 @@ function apply(doc: RawSpec | undefined, i: Inputs): RawSpec {
   return next;
 }
 
+const target = (i: Pick<Inputs, "etcd">, id: string): SpecTarget => ({
+  etcd: i.etcd,
+  cluster: id,
+  subject: `cluster ${id}`,
+});
+
+/** The spec's `defaults` is the input `resourceDefaults`; every other top-level name is the same. */
+function toProperty(p: string): string {
+  return p === "defaults" || p.startsWith("defaults.") ? `resource${p[0]!.toUpperCase()}${p.slice(1)}` : p;
+}
+
+/**
+ * The runtime's own parser on the cluster-level spec, so timing invariants (leaseTtlMs in whole
+ * seconds, the isolation arithmetic, …) fail at preview on the field, with the runtime's words.
+ */
+export function clusterFailures(i: Inputs): CheckFailure[] {
+  const r = tryParseSpec(apply(undefined, i));
+  if (r.ok) return [];
+  return r.issues.map((x) => ({ property: toProperty(x.property), reason: x.reason }));
+}
+
 export const definition = defineResource({
   ...clusterSchema,
+  async validate(inputs) {
+    return clusterFailures(inputs);
+  },
   async create(inputs, ctx) {
-    const etcd = etcdFor(inputs.etcd);
+    let adopted = false;
     await ctx.call(`cluster ${inputs.name}: write spec`, () =>
-      updateSpec(etcd, inputs.name, `cluster ${inputs.name}`, (doc) => {
+      updateSpec(target(inputs, inputs.name), (doc) => {
+        // Exactly what this create writes: an earlier attempt whose reply was lost wrote it.
+        if (doc && isDeepStrictEqual(apply(doc, inputs), doc)) return doc;
         if (doc && !inputs.adopt) {
           throw new TerminalError(
             `cluster ${inputs.name}: a spec already exists in etcd at ${clusterPrefix(inputs.name)}spec; ` +
               "set adopt: true to take it over, or choose another name",
           );
         }
+        adopted = doc !== undefined;
         return apply(doc, inputs);
       }),
     );
-    return { id: inputs.name, outputs: { storePrefix: clusterPrefix(inputs.name) } };
+    return {
+      id: inputs.name,
+      outputs: {
+        storePrefix: clusterPrefix(inputs.name),
+        ...insecureReport(inputs.etcd),
+        ...(adopted ? { adopted: true } : {}),
+      },
+    };
   },
   async read(id, current, ctx) {
-    const stored = await ctx.call(`cluster ${id}: read spec`, () =>
-      readSpec(etcdFor(current.inputs.etcd), id),
-    );
+    const stored = await ctx.call(`cluster ${id}: read spec`, () => readSpec(target(current.inputs, id)));
     if (!stored) return undefined;
     const d = stored.doc as RawSpec & { defaults?: Inputs["resourceDefaults"] };
     const hosts: Inputs["hosts"] = {};
@@ -76,17 +111,35 @@ export const definition = defineResource({
       admissionControl: d.admissionControl,
       resourceDefaults: d.defaults,
     });
-    return { inputs, outputs: { storePrefix: clusterPrefix(id) } };
+    const adopted = current.outputs.adopted === true && inputs.adopt;
+    return {
+      inputs,
+      outputs: {
+        storePrefix: clusterPrefix(id),
+        ...insecureReport(inputs.etcd),
+        ...(adopted ? { adopted: true } : {}),
+      },
+    };
   },
-  async update(id, _olds, news, ctx) {
+  async update(id, olds, news, ctx) {
     await ctx.call(`cluster ${id}: update spec`, () =>
-      updateSpec(etcdFor(news.etcd), id, `cluster ${id}`, (doc) => apply(doc, news)),
+      updateSpec(target(news, id), (doc) => apply(doc, news)),
     );
-    return { storePrefix: clusterPrefix(id) };
+    // Setting adopt to false hands the spec to this stack: a later delete removes it.
+    const adopted = olds.outputs.adopted === true && news.adopt;
+    return {
+      storePrefix: clusterPrefix(id),
+      ...insecureReport(news.etcd),
+      ...(adopted ? { adopted: true } : {}),
+    };
   },
   async delete(id, state, ctx) {
+    if (state.outputs.adopted === true && state.inputs.adopt) {
+      ctx.progress(`cluster ${id}: adopted, so released: its spec stays in etcd`);
+      return;
+    }
     await ctx.call(`cluster ${id}: remove spec`, () =>
-      updateSpec(etcdFor(state.inputs.etcd), id, `cluster ${id}`, (doc) => {
+      updateSpec(target(state.inputs, id), (doc) => {
         const left = Object.keys(doc?.resources ?? {});
         if (left.length > 0) {
           throw new TerminalError(

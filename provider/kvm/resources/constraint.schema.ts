@@ -2,7 +2,7 @@
 // folded into placement by the runtime's parser (provider/runtime/core/constraints.ts).
 import { z } from "zod";
 import { defineSchema } from "../../core/resource";
-import { clusterName, clusterRefShape } from "../connection.schema";
+import { clusterName, clusterRefShape, insecureOutputShape } from "../connection.schema";
 
 export const constraintSchema = defineSchema({
   key: "kvm:Constraint",
@@ -23,8 +23,18 @@ export const constraintSchema = defineSchema({
       .strictObject({ first: clusterName, then: clusterName })
       .optional()
       .describe("pcs constraint order start <first> then <then>"),
+    adopt: z
+      .boolean()
+      .optional()
+      .describe(
+        "Take over a constraint of this name that already exists in the spec; deleting the resource then " +
+          "releases it (leaves it in the spec).",
+      ),
   }),
-  outputs: z.strictObject({}),
+  outputs: z.strictObject({
+    ...insecureOutputShape,
+    adopted: z.boolean().optional().describe("True when create found the constraint and adopted it."),
+  }),
   replaceOn: ["cluster", "name"],
   deleteBeforeReplace: true,
   secretInputs: ["etcd"],

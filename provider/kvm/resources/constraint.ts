@@ -1,10 +1,11 @@
+import { isDeepStrictEqual } from "node:util";
 import type { z } from "zod";
 import type { InputError } from "../../core/errors";
 import { TerminalError } from "../../core/errors";
 import { defineResource } from "../../core/resource";
 import type { Constraint } from "../../runtime/core/constraints";
-import { etcdFor } from "../connection";
-import { readSpec, updateSpec } from "../spec-store";
+import { insecureReport } from "../connection";
+import { readSpec, type SpecTarget, updateSpec } from "../spec-store";
 import { constraintSchema } from "./constraint.schema";
 
 type Inputs = z.output<typeof constraintSchema.inputs>;
@@ -24,23 +25,41 @@ function toSpec(i: Inputs): Constraint {
   return k[0]!;
 }
 
-function write(i: Inputs, mode: "create" | "update" | "delete") {
-  const subject = `constraint ${i.name}`;
-  return updateSpec(etcdFor(i.etcd), i.cluster, subject, (doc) => {
+const target = (i: Inputs): SpecTarget => ({
+  etcd: i.etcd,
+  cluster: i.cluster,
+  subject: `constraint ${i.name}`,
+});
+
+/** Writes (or removes) the constraint; says whether create found another one and adopted it. */
+async function write(i: Inputs, mode: "create" | "update" | "delete"): Promise<{ adopted: boolean }> {
+  const t = target(i);
+  let adopted = false;
+  await updateSpec(t, (doc) => {
     if (!doc) {
       if (mode === "delete") return doc;
       throw new TerminalError(
-        `${subject}: cluster ${i.cluster} has no spec in etcd; create the kvm.Cluster first`,
+        `${t.subject}: cluster ${i.cluster} has no spec in etcd; create the kvm.Cluster first`,
       );
     }
     const constraints = { ...(doc.constraints ?? {}) } as Record<string, unknown>;
-    if (mode === "create" && constraints[i.name!]) {
-      throw new TerminalError(`${subject}: cluster ${i.cluster} already has a constraint named ${i.name}`);
+    const existing = constraints[i.name!];
+    if (mode === "create" && existing !== undefined) {
+      // The same constraint: an earlier attempt whose commit reply was lost wrote it.
+      if (isDeepStrictEqual(existing, toSpec(i))) return doc;
+      if (!i.adopt) {
+        throw new TerminalError(
+          `${t.subject}: cluster ${i.cluster} already has a constraint named ${i.name} with other settings; ` +
+            "set adopt: true to take it over with this program's settings, or choose another name",
+        );
+      }
+      adopted = true;
     }
     if (mode === "delete") delete constraints[i.name!];
     else constraints[i.name!] = toSpec(i);
     return { ...doc, constraints } as typeof doc;
   });
+  return { adopted };
 }
 
 export const definition = defineResource({
@@ -59,14 +78,15 @@ export const definition = defineResource({
     ] satisfies InputError["failures"];
   },
   async create(i, ctx) {
-    await ctx.call(`constraint ${i.name}: write spec`, () => write(i, "create"));
-    return { id: `${i.cluster}/${i.name}`, outputs: {} };
+    const { adopted } = await ctx.call(`constraint ${i.name}: write spec`, () => write(i, "create"));
+    return {
+      id: `${i.cluster}/${i.name}`,
+      outputs: { ...insecureReport(i.etcd), ...(adopted ? { adopted: true } : {}) },
+    };
   },
   async read(_id, current, ctx) {
     const i = current.inputs;
-    const stored = await ctx.call(`constraint ${i.name}: read spec`, () =>
-      readSpec(etcdFor(i.etcd), i.cluster),
-    );
+    const stored = await ctx.call(`constraint ${i.name}: read spec`, () => readSpec(target(i)));
     const c = stored?.doc.constraints?.[i.name!] as Constraint | undefined;
     if (!c) return undefined;
     const { type, ...rest } = c;
@@ -74,15 +94,22 @@ export const definition = defineResource({
       cluster: i.cluster,
       etcd: i.etcd,
       name: i.name,
+      ...(i.adopt !== undefined ? { adopt: i.adopt } : {}),
       [type]: rest,
     });
-    return { inputs, outputs: {} };
+    const adopted = current.outputs.adopted === true && i.adopt === true;
+    return { inputs, outputs: { ...insecureReport(i.etcd), ...(adopted ? { adopted: true } : {}) } };
   },
-  async update(_id, _olds, news, ctx) {
+  async update(_id, olds, news, ctx) {
     await ctx.call(`constraint ${news.name}: write spec`, () => write(news, "update"));
-    return {};
+    const adopted = olds.outputs.adopted === true && news.adopt === true;
+    return { ...insecureReport(news.etcd), ...(adopted ? { adopted: true } : {}) };
   },
   async delete(_id, state, ctx) {
+    if (state.outputs.adopted === true && state.inputs.adopt === true) {
+      ctx.progress(`constraint ${state.inputs.name}: adopted, so released: left in the spec`);
+      return;
+    }
     await ctx.call(`constraint ${state.inputs.name}: remove from spec`, () => write(state.inputs, "delete"));
   },
 });

@@ -3,7 +3,7 @@
 // key the agents read (secrets/fence/<host>), and to Pulumi state only encrypted.
 import { z } from "zod";
 import { defineSchema } from "../../core/resource";
-import { clusterName, clusterRefShape } from "../connection.schema";
+import { clusterName, clusterRefShape, insecureOutputShape, isPlaintext } from "../connection.schema";
 
 const param = z
   .string()
@@ -14,23 +14,36 @@ export const fenceDeviceSchema = defineSchema({
   module: "provider/kvm/resources/fence-device",
   description:
     "A STONITH device: a fence-agents program that powers hosts off and confirms it (pcs stonith create).",
-  inputs: z.strictObject({
-    ...clusterRefShape,
-    name: clusterName.describe("Device name, unique in the cluster."),
-    agent: z
-      .string()
-      .regex(
-        /^fence_[a-z0-9_]+$/,
-        "must name a fence-agents program, e.g. fence_ipmilan, fence_redfish, fence_virsh",
-      ),
-    params: z.record(param, z.string()).default({}).describe("Options for every host (ip, username, ...)."),
-    hosts: z
-      .record(clusterName, z.record(param, z.string()))
-      .refine((h) => Object.keys(h).length > 0, "must fence at least one host")
-      .describe("The hosts it fences, each with its own options (for example plug=<domain>)."),
-    secretParams: z.record(param, z.string()).default({}).describe("Secret options (password, ...)."),
-  }),
-  outputs: z.strictObject({}),
+  inputs: z
+    .strictObject({
+      ...clusterRefShape,
+      name: clusterName.describe("Device name, unique in the cluster."),
+      agent: z
+        .string()
+        .regex(
+          /^fence_[a-z0-9_]+$/,
+          "must name a fence-agents program, e.g. fence_ipmilan, fence_redfish, fence_virsh",
+        ),
+      params: z.record(param, z.string()).default({}).describe("Options for every host (ip, username, ...)."),
+      hosts: z
+        .record(clusterName, z.record(param, z.string()))
+        .refine((h) => Object.keys(h).length > 0, "must fence at least one host")
+        .describe("The hosts it fences, each with its own options (for example plug=<domain>)."),
+      secretParams: z.record(param, z.string()).default({}).describe("Secret options (password, ...)."),
+    })
+    .superRefine((v, ctx) => {
+      // Finding 10: a BMC password written over plain HTTP is readable by anyone on the path.
+      if (Object.keys(v.secretParams).length > 0 && isPlaintext(v.etcd) && v.etcd.insecure !== true) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["secretParams"],
+          message:
+            "would be written to etcd in clear text (no etcd.caCert, or an http:// endpoint): give etcd.caCert, " +
+            "or set etcd.insecure: true to accept it (test systems only)",
+        });
+      }
+    }),
+  outputs: z.strictObject({ ...insecureOutputShape }),
   replaceOn: ["cluster", "name"],
   secretInputs: ["etcd", "secretParams"],
 });

@@ -1,8 +1,9 @@
 import { TerminalError } from "../../core/errors";
 import { defineResource, type State } from "../../core/resource";
 import { clusterPrefix } from "../../runtime/store/keys";
-import { etcdFor } from "../connection";
-import { type RawSpec, readSpec, updateSpec } from "../spec-store";
+import { etcdFor, insecureReport } from "../connection";
+import { isPlaintext } from "../connection.schema";
+import { etcdCall, type RawSpec, readSpec, type SpecTarget, updateSpec } from "../spec-store";
 import { fenceDeviceSchema } from "./fence-device.schema";
 
 type S = typeof fenceDeviceSchema;
@@ -53,31 +54,52 @@ function apply(doc: RawSpec | undefined, i: Inputs, previous: readonly string[])
   return { ...doc, hosts };
 }
 
+const target = (i: Inputs): SpecTarget => ({
+  etcd: i.etcd,
+  cluster: i.cluster,
+  subject: `fence device ${i.name}`,
+});
+
+/** Outputs: reports secrets that went over plain HTTP (etcd.insecure). */
+const outputsOf = (i: Inputs) => insecureReport(i.etcd, Object.keys(i.secretParams).length > 0);
+
+/** Puts are idempotent, so a retry after a lost reply just writes the same values again. */
 async function writeSecrets(i: Inputs, previous: readonly string[]): Promise<void> {
-  const etcd = etcdFor(i.etcd);
+  const t = target(i);
+  if (Object.keys(i.secretParams).length && isPlaintext(i.etcd) && i.etcd.insecure !== true) {
+    // check() refuses this first; this also covers direct calls and state from older versions.
+    throw new TerminalError(
+      `${t.subject}: secretParams would be written to etcd in clear text; give etcd.caCert, or set ` +
+        "etcd.insecure: true to accept it (test systems only)",
+    );
+  }
+  const etcd = etcdFor(i.etcd, t.subject);
   for (const h of Object.keys(i.hosts)) {
     if (Object.keys(i.secretParams).length)
-      await etcd.put(secretsKey(i.cluster, h)).value(JSON.stringify(i.secretParams));
-    else await etcd.delete().key(secretsKey(i.cluster, h));
+      await etcdCall(t, () =>
+        etcd.put(secretsKey(i.cluster, h)).value(JSON.stringify(i.secretParams)).exec(),
+      );
+    else await etcdCall(t, () => etcd.delete().key(secretsKey(i.cluster, h)).exec());
   }
-  for (const h of previous) if (!(h in i.hosts)) await etcd.delete().key(secretsKey(i.cluster, h));
+  for (const h of previous) {
+    if (!(h in i.hosts)) await etcdCall(t, () => etcd.delete().key(secretsKey(i.cluster, h)).exec());
+  }
 }
 
 export const definition = defineResource({
   ...fenceDeviceSchema,
   async create(inputs, ctx) {
     const subject = `fence device ${inputs.name}`;
-    await ctx.call(`${subject}: write spec`, () =>
-      updateSpec(etcdFor(inputs.etcd), inputs.cluster, subject, (doc) => apply(doc, inputs, [])),
-    );
+    // Secrets first: a device in the spec must never name a password the agents cannot find yet.
     await ctx.call(`${subject}: write secrets`, () => writeSecrets(inputs, []));
-    return { id: `${inputs.cluster}/${inputs.name}`, outputs: {} };
+    await ctx.call(`${subject}: write spec`, () =>
+      updateSpec(target(inputs), (doc) => apply(doc, inputs, [])),
+    );
+    return { id: `${inputs.cluster}/${inputs.name}`, outputs: outputsOf(inputs) };
   },
   async read(_id, current, ctx) {
     const i = current.inputs;
-    const stored = await ctx.call(`fence device ${i.name}: read spec`, () =>
-      readSpec(etcdFor(i.etcd), i.cluster),
-    );
+    const stored = await ctx.call(`fence device ${i.name}: read spec`, () => readSpec(target(i)));
     if (!stored) return undefined;
     const hosts: Inputs["hosts"] = {};
     let agent = i.agent;
@@ -89,27 +111,24 @@ export const definition = defineResource({
       hosts[h] = Object.fromEntries(Object.entries(f.params).filter(([k, v]) => i.params[k] !== v));
     }
     if (Object.keys(hosts).length === 0) return undefined;
-    return { inputs: { ...i, agent, hosts }, outputs: {} };
+    return { inputs: { ...i, agent, hosts }, outputs: outputsOf(i) };
   },
   async update(_id, olds, news, ctx) {
     const subject = `fence device ${news.name}`;
     const previous = Object.keys(olds.inputs.hosts ?? {});
-    await ctx.call(`${subject}: update spec`, () =>
-      updateSpec(etcdFor(news.etcd), news.cluster, subject, (doc) => apply(doc, news, previous)),
-    );
     await ctx.call(`${subject}: write secrets`, () => writeSecrets(news, previous));
-    return {};
+    await ctx.call(`${subject}: update spec`, () =>
+      updateSpec(target(news), (doc) => apply(doc, news, previous)),
+    );
+    return outputsOf(news);
   },
   async delete(_id, state, ctx) {
     const i = state.inputs;
     const subject = `fence device ${i.name}`;
-    const etcd = etcdFor(i.etcd);
     await ctx.call(`${subject}: remove from spec`, async () => {
-      const stored = await readSpec(etcd, i.cluster);
+      const stored = await readSpec(target(i));
       if (!stored) return; // the cluster is gone already
-      await updateSpec(etcd, i.cluster, subject, (doc) =>
-        apply(doc, { ...i, hosts: {} }, Object.keys(i.hosts)),
-      );
+      await updateSpec(target(i), (doc) => apply(doc, { ...i, hosts: {} }, Object.keys(i.hosts)));
     });
     await ctx.call(`${subject}: remove secrets`, () =>
       writeSecrets({ ...i, hosts: {} }, Object.keys(i.hosts)),
