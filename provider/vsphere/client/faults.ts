@@ -90,9 +90,10 @@ export function faultError(
     case "NoPermission": {
       const obj = moref(child(node, "object"));
       const priv = str(node, "privilegeId");
-      return new TerminalError(
+      return new VsphereFault(
         `${ctx.method}: user ${JSON.stringify(ctx.user)} lacks the privilege ${priv ?? "(unknown)"} on ${describeRef(obj)}; ` +
           "grant it to the user's role in vCenter",
+        type,
       );
     }
     case "InvalidArgument": {

@@ -14,6 +14,8 @@ export interface ServiceContent {
   propertyCollector: MoRef;
   sessionManager: MoRef;
   searchIndex: MoRef;
+  /** Absent on an ESXi host's own endpoint; custom attributes need a vCenter. */
+  customFieldsManager?: MoRef;
   apiVersion: string;
 }
 
@@ -74,6 +76,7 @@ export class VimClient {
       propertyCollector: need("propertyCollector"),
       sessionManager: need("sessionManager"),
       searchIndex: need("searchIndex"),
+      customFieldsManager: moref(child(sc, "customFieldsManager")),
       apiVersion: String((child(child(sc, "about"), "apiVersion") as string | undefined) ?? ""),
     };
     this.cookie = undefined;

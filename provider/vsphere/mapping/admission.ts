@@ -43,7 +43,8 @@ export function admissionToDas(i: AdmissionControlInputs): DasConfig {
           type: "ClusterFailoverHostAdmissionControlPolicy",
           resourceReductionToToleratePercent: rr,
           failoverHosts: p.hosts.map((value) => ({ type: "HostSystem", value })),
-          failoverLevel: p.hosts.length,
+          // The number of host failures to tolerate, independent of how many hosts are dedicated.
+          failoverLevel: p.hostFailuresToTolerate,
         },
       };
   }
@@ -61,7 +62,9 @@ export function policyFromApi(
         ...(p.slotPolicy ? { slotSize: { cpuMhz: p.slotPolicy.cpu, memoryMb: p.slotPolicy.memory } } : {}),
       };
     case "ClusterFailoverResourcesAdmissionControlPolicy":
-      return p.autoComputePercentages
+      // The API's default for an unset autoComputePercentages is true (vSphere 6.5+): a policy
+      // written by a client that never set it computes its percentages from failoverLevel.
+      return (p.autoComputePercentages ?? true)
         ? { type: "percentage", hostFailuresToTolerate: p.failoverLevel ?? 1 }
         : {
             type: "percentage",
@@ -69,7 +72,11 @@ export function policyFromApi(
             memoryPercent: p.memoryFailoverResourcesPercent,
           };
     case "ClusterFailoverHostAdmissionControlPolicy":
-      return { type: "dedicatedHosts", hosts: p.failoverHosts.map((h) => h.value) };
+      return {
+        type: "dedicatedHosts",
+        hosts: p.failoverHosts.map((h) => h.value),
+        hostFailuresToTolerate: p.failoverLevel ?? 1,
+      };
     default:
       return undefined;
   }

@@ -114,14 +114,27 @@ function oneOf<T extends string>(v: string | undefined, _allowed: readonly T[], 
   return v === undefined || v === "" ? fallback : (v as T);
 }
 
-/** Reads HaSettings back from a live dasConfig; absent fields are the API's defaults. */
-export function dasToHa(clusterId: string, d: DasConfig): HaSettingsInputs {
+/**
+ * Reads HaSettings back from a live dasConfig; absent fields are the API's defaults.
+ *
+ * `enableAPDTimeoutForHosts` is write-only: the vim25 reference says "this property is not
+ * persisted by vSphere backend", so a real vCenter never returns what was sent. Comparing it would
+ * report drift on every run for `apdTimeoutForHosts: true`; the declared value stands instead.
+ */
+export function dasToHa(
+  clusterId: string,
+  d: DasConfig,
+  declared?: Pick<HaSettingsInputs, "vmComponentProtection">,
+): HaSettingsInputs {
   const vm = d.defaultVmSettings ?? {};
   const t = vm.vmToolsMonitoringSettings ?? {};
   const p = vm.vmComponentProtectionSettings ?? {};
   const addresses: Array<[number, string]> = [];
   const advanced: Record<string, string> = {};
   for (const o of d.option ?? []) {
+    // A key kept with an empty value is an unset option (vmha removes options by sending them
+    // empty; a vCenter that keeps the key that way has still removed the setting).
+    if (o.value === "") continue;
     const m = ISOLATION_ADDRESS.exec(o.key);
     if (m) addresses.push([Number(m[1]), o.value]);
     else if (USE_DEFAULT_ADDRESS.test(o.key) && o.value === "false") continue;
@@ -169,7 +182,7 @@ export function dasToHa(clusterId: string, d: DasConfig): HaSettingsInputs {
         ["disabled", "warning", "restartAggressive"] as const,
         "disabled",
       ),
-      apdTimeoutForHosts: p.enableAPDTimeoutForHosts ?? false,
+      apdTimeoutForHosts: declared?.vmComponentProtection?.apdTimeoutForHosts ?? false,
     },
   };
 }

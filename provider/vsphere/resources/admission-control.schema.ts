@@ -41,6 +41,9 @@ export const admissionPolicy = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("dedicatedHosts"),
     hosts: z.array(moid("host", "host-21")).min(1, "name at least one failover host"),
+    hostFailuresToTolerate: failures
+      .default(1)
+      .describe("Host failures to tolerate (vim25 failoverLevel; API default 1), independent of hosts."),
   }),
   z.strictObject({ type: z.literal("disabled") }),
 ]);
@@ -60,6 +63,10 @@ export const admissionControlSchema = defineSchema({
     clusterName: z.string(),
     /** The policy vCenter keeps while admission control is disabled ("disabled" shows nothing else). */
     retainedPolicy: z.string().optional(),
+    /** This resource's token in the cluster's vmha.AdmissionControl custom attribute (who manages it now). */
+    owner: z.string().optional(),
+    /** The admission control the cluster had before any vmha resource managed it; a delete restores it. */
+    before: z.strictObject({ policy: admissionPolicy, performanceDegradationTolerance: percent }).optional(),
   }),
   replaceOn: ["clusterId"],
 });

@@ -34,7 +34,9 @@ export const clusterSchema = defineSchema({
       adopt: z
         .boolean()
         .default(false)
-        .describe("Manage an existing cluster of this name instead of creating one; deleting releases it."),
+        .describe(
+          "Manage an existing cluster of this name instead of creating one; deleting releases it. Setting it on a cluster vmha created is an update: from then on deleting releases it.",
+        ),
       existingId: z
         .string()
         .regex(/^domain-c\d+$/, 'must be a cluster managed-object id such as "domain-c7"')
@@ -65,7 +67,10 @@ export const clusterSchema = defineSchema({
     /** moveHosts resolved to ids, index by index. */
     movedHostIds: z.array(z.string()),
   }),
-  replaceOn: ["datacenter", "adopt", "existingId"],
+  // Not `adopt`: flipping it names the same cluster, and a replacement would adopt that cluster
+  // and then delete the old resource, which destroys the cluster it just adopted (review finding 8).
+  // `existingId` replaces only when it names another cluster (see ignoreDifferences).
+  replaceOn: ["datacenter", "existingId"],
   secretInputs: ["addHosts"],
 });
 

@@ -145,6 +145,24 @@ async function findOrCreate(ctx: OpContext, c: VimClient, i: ClusterInputs, dc: 
 
 export const definition = defineResource({
   ...clusterSchema,
+  async validate(inputs, _ctx, olds) {
+    // An adopted cluster stays adopted: vmha did not create it, so it must never come to delete it.
+    if (olds && olds.outputs.created === false && !inputs.adopt) {
+      return [
+        {
+          property: "adopt",
+          reason: `cluster ${olds.outputs.clusterId ?? olds.inputs.name} was adopted, not created by vmha, and vmha will not take over deleting it; keep adopt: true (deleting the resource then releases the cluster), or declare a new Cluster resource to create a new cluster`,
+        },
+      ];
+    }
+    return [];
+  },
+  ignoreDifferences(olds, news) {
+    // existingId naming the cluster this resource already manages is no change (adopted by name
+    // first, the id written out later).
+    const current = olds.outputs.clusterId;
+    return news.existingId === undefined || news.existingId === current ? ["existingId"] : [];
+  },
   async create(inputs, ctx) {
     const c = vim(ctx);
     // Resolve everything first: a typo fails here, before any cluster exists.
@@ -255,7 +273,8 @@ export const definition = defineResource({
     return {
       clusterId: id,
       hostIds: after?.hosts.map((h) => h.id) ?? [],
-      created: olds.outputs.created ?? false,
+      // adopt: true on a cluster vmha created hands it over: deleting the resource releases it.
+      created: news.adopt ? false : (olds.outputs.created ?? false),
       movedHostIds: moved.map((m) => m.value),
     };
   },

@@ -113,6 +113,10 @@ export const haSettingsSchema = defineSchema({
   }),
   outputs: z.strictObject({
     clusterName: z.string(),
+    /** This resource's token in the cluster's vmha.HaSettings custom attribute (who manages HA now). */
+    owner: z.string().optional(),
+    /** Whether HA was on before any vmha HaSettings managed the cluster; a delete then leaves it on. */
+    haEnabledBefore: z.boolean().optional(),
   }),
   replaceOn: ["clusterId"],
 });

@@ -19,6 +19,8 @@ export interface VcsimOptions {
   standaloneHosts?: number;
   vms?: number;
   datastores?: number;
+  /** dassim -modify-strict: "an unset property has no effect" taken literally (see tools/vcsim/dassim). */
+  strictModify?: boolean;
 }
 
 export interface Vcsim {
@@ -57,6 +59,7 @@ export function startVcsim(o: VcsimOptions = {}): Promise<Vcsim> {
     String(o.vms ?? 2),
     "-ds",
     String(o.datastores ?? 2),
+    ...(o.strictModify ? ["-modify-strict"] : []),
   ];
   const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);

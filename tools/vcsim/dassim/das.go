@@ -121,6 +121,26 @@ func validateVmSettings(s *types.ClusterDasVmSettings, at string, perVm bool) ty
 	return nil
 }
 
+// strictModify (-modify-strict) takes vim25's "an unset property has no effect" literally where
+// vmha's reading of modify=true cannot be proven without a vCenter: an option sent with an empty
+// value is kept with that empty value, a policy sent without heartbeat datastores keeps the old
+// list, and an admission policy of the same type sent without a slot policy keeps the old one.
+// Tests run vmha against it to prove it fails clearly (or reads back correctly) if vCenter does so.
+var strictModify bool
+
+// forgetWriteOnly drops what vCenter does not persist: enableAPDTimeoutForHosts ("this property is
+// not persisted by vSphere backend", vim25 reference), so a read never returns what was sent.
+func forgetWriteOnly(d types.ClusterDasConfigInfo) types.ClusterDasConfigInfo {
+	if d.DefaultVmSettings != nil && d.DefaultVmSettings.VmComponentProtectionSettings != nil {
+		vm := *d.DefaultVmSettings
+		p := *vm.VmComponentProtectionSettings
+		p.EnableAPDTimeoutForHosts = nil
+		vm.VmComponentProtectionSettings = &p
+		d.DefaultVmSettings = &vm
+	}
+	return d
+}
+
 // mergeDas applies a spec with modify=true: fields the spec sets replace the current ones, unset
 // fields stay; options merge by key (an empty value removes the key); the heartbeat datastore
 // list is replaced when the spec names a candidate policy.
@@ -143,6 +163,13 @@ func mergeDas(cur types.ClusterDasConfigInfo, s types.ClusterDasConfigInfo) type
 	}
 	if s.AdmissionControlPolicy != nil {
 		out.AdmissionControlPolicy = s.AdmissionControlPolicy
+		old, wasLevel := cur.AdmissionControlPolicy.(*types.ClusterFailoverLevelAdmissionControlPolicy)
+		next, isLevel := s.AdmissionControlPolicy.(*types.ClusterFailoverLevelAdmissionControlPolicy)
+		if strictModify && wasLevel && isLevel && next.SlotPolicy == nil && old.SlotPolicy != nil {
+			kept := *next
+			kept.SlotPolicy = old.SlotPolicy
+			out.AdmissionControlPolicy = &kept
+		}
 	}
 	if s.AdmissionControlEnabled != nil {
 		out.AdmissionControlEnabled = s.AdmissionControlEnabled
@@ -155,7 +182,9 @@ func mergeDas(cur types.ClusterDasConfigInfo, s types.ClusterDasConfigInfo) type
 	}
 	if s.HBDatastoreCandidatePolicy != "" {
 		out.HBDatastoreCandidatePolicy = s.HBDatastoreCandidatePolicy
-		out.HeartbeatDatastore = s.HeartbeatDatastore
+		if !strictModify || len(s.HeartbeatDatastore) > 0 {
+			out.HeartbeatDatastore = s.HeartbeatDatastore
+		}
 	} else if len(s.HeartbeatDatastore) > 0 {
 		out.HeartbeatDatastore = s.HeartbeatDatastore
 	}
@@ -174,6 +203,8 @@ func mergeOptions(cur, set []types.BaseOptionValue) []types.BaseOptionValue {
 		}
 		empty := v.Value == nil || v.Value == ""
 		switch {
+		case idx >= 0 && empty && strictModify:
+			out[idx] = &types.OptionValue{Key: v.Key, Value: ""}
 		case idx >= 0 && empty:
 			out = append(out[:idx], out[idx+1:]...)
 		case idx >= 0:

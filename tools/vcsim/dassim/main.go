@@ -7,7 +7,7 @@
 // enum values and references as vCenter does, and applies every HA field with `modify` semantics. It also implements Destroy_Task on clusters, which vcsim lacks. Everything else is
 // stock vcsim.
 //
-//	dassim -l 127.0.0.1:0 -username u -password p [-cluster 1 -host 3 -standalone-host 1 -vm 2 -ds 1]
+//	dassim -l 127.0.0.1:0 -username u -password p [-cluster 1 -host 3 -standalone-host 1 -vm 2 -ds 1] [-modify-strict]
 //
 // Prints `export GOVC_URL=<url> GOVC_SIM_PID=<pid>` on stdout once listening, like vcsim -E -.
 package main
@@ -128,6 +128,7 @@ func (c *dasCluster) apply(ctx *simulator.Context, das *types.ClusterDasConfigIn
 		if fault != nil {
 			return fault
 		}
+		next = forgetWriteOnly(next)
 		cfg.DasConfig = next
 		cfg.DasVmConfig = overrides
 		// Keep the deprecated `configuration` view in step, as vCenter does.
@@ -150,6 +151,7 @@ func main() {
 	user := flag.String("username", "", "login user (any user when empty)")
 	pass := flag.String("password", "", "login password")
 	stock := flag.Bool("stock", false, "behave exactly like vcsim (no dasConfig persistence)")
+	flag.BoolVar(&strictModify, "modify-strict", false, "keep emptied options, omitted heartbeat datastores and slot policies (see strictModify)")
 	flag.Parse()
 
 	if err := model.Create(); err != nil {

@@ -1,0 +1,71 @@
+// Finding 7b and 8 of the Pulumi-side review, through the provider's dispatch as the engine calls
+// it (check, then diff), the same calls as ../shared/reviews/repro-provider/t1.js: a value unknown
+// during preview, or flipping `adopt`, never shows a replacement of a vsphere.Cluster.
+import * as assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { UNKNOWN } from "../../../provider/core/check";
+import { dispatchV1 } from "../../../provider/core/entry";
+import { definition as cluster } from "../../../provider/vsphere/resources/cluster";
+
+type Props = Record<string, unknown>;
+const call = (key: string, method: "check" | "diff", args: unknown[]) =>
+  dispatchV1({ key, module: "", method, args }) as Promise<Props>;
+
+async function stored(inputs: Props, outputs: Props): Promise<Props> {
+  const r = await call("vsphere:Cluster", "check", [{}, inputs]);
+  return { ...(r.inputs as Props), ...outputs };
+}
+
+describe("vsphere.Cluster preview (findings 7b, 8)", () => {
+  const base = { datacenter: "DC0", name: "c", moveHosts: ["h1"] };
+  const outs = { clusterId: "domain-c7", hostIds: [], created: true, movedHostIds: ["host-1"] };
+
+  it("7b: an unknown nested number (addHosts[0].port) does not replace the cluster", async () => {
+    const olds = await stored(base, outs);
+    const chk = await call("vsphere:Cluster", "check", [
+      olds,
+      { ...base, addHosts: [{ address: "esx9", password: "x", port: UNKNOWN }] },
+    ]);
+    assert.deepEqual(chk.failures, []);
+    const d = await call("vsphere:Cluster", "diff", ["domain-c7", olds, chk.inputs]);
+    assert.deepEqual(d.replaces, []);
+  });
+
+  it("8: flipping adopt false -> true is an update, not a replacement that destroys the cluster", async () => {
+    const olds = await stored(base, outs);
+    const chk = await call("vsphere:Cluster", "check", [olds, { ...base, adopt: true }]);
+    const d = await call("vsphere:Cluster", "diff", ["domain-c7", olds, chk.inputs]);
+    assert.equal(d.changes, true);
+    assert.deepEqual(d.replaces, []);
+  });
+
+  it("8: existingId naming the cluster already managed is no change; another cluster's id replaces", async () => {
+    const olds = await stored({ ...base, adopt: true }, { ...outs, created: false });
+    const same = await call("vsphere:Cluster", "check", [
+      olds,
+      { ...base, adopt: true, existingId: "domain-c7" },
+    ]);
+    const d1 = await call("vsphere:Cluster", "diff", ["domain-c7", olds, same.inputs]);
+    assert.equal(d1.changes, false);
+    const other = await call("vsphere:Cluster", "check", [
+      olds,
+      { ...base, adopt: true, existingId: "domain-c9" },
+    ]);
+    const d2 = await call("vsphere:Cluster", "diff", ["domain-c7", olds, other.inputs]);
+    assert.deepEqual(d2.replaces, ["existingId"]);
+  });
+
+  it("8: an adopted cluster cannot be switched to adopt: false (vmha would come to own its deletion)", async () => {
+    const olds = await stored({ ...base, adopt: true }, { ...outs, created: false });
+    const chk = await call("vsphere:Cluster", "check", [olds, base]);
+    const failures = chk.failures as Array<{ property: string; reason: string }>;
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0]?.property, "adopt");
+    assert.match(failures[0]?.reason ?? "", /domain-c7 was adopted, not created by vmha.*keep adopt: true/);
+  });
+
+  it("8: update hands a created cluster over when adopt is set (delete then releases it)", () => {
+    assert.ok(cluster.update, "Cluster has an update");
+    assert.ok(!(cluster.replaceOn ?? []).includes("adopt"));
+  });
+});
