@@ -3,8 +3,9 @@
 import * as path from "node:path";
 import type { z } from "zod";
 import { checkInputs } from "./check";
-import { computeDiff } from "./diff";
 import { InputError } from "./errors";
+import { diffFor, fillKnown, normalized, replaceRefusals, typeName } from "./guards";
+import { ADOPT_INPUT, ADOPTED_MARK, OPERATIONAL_INPUTS, timeoutsFrom } from "./inputs";
 import { REGISTRY } from "./registry";
 import type {
   AnyObjectSchema,
@@ -55,12 +56,18 @@ function pick(props: Props, schema: AnyObjectSchema): Props {
   return out;
 }
 
-/** Splits stored flat props into inputs and outputs, tolerating fields older versions lacked. */
+/**
+ * Splits stored flat props into inputs and outputs, tolerating fields older versions lacked: when
+ * the whole no longer parses, each field still gets its default (a missing default must not read
+ * as a change, review finding 16).
+ */
 function splitState(def: AnyDefinition, props: Props): State<AnyObjectSchema, AnyObjectSchema> {
   const inputs = def.inputs.safeParse(pick(props, def.inputs));
   const outputs = def.outputs.partial().safeParse(pick(props, def.outputs));
   return {
-    inputs: (inputs.success ? inputs.data : pick(props, def.inputs)) as z.output<AnyObjectSchema>,
+    inputs: (inputs.success
+      ? normalized(def, inputs.data)
+      : fillKnown(def, pick(props, def.inputs))) as z.output<AnyObjectSchema>,
     outputs: (outputs.success ? outputs.data : pick(props, def.outputs)) as z.output<AnyObjectSchema>,
   };
 }
@@ -68,7 +75,16 @@ function splitState(def: AnyDefinition, props: Props): State<AnyObjectSchema, An
 function parseInputs(def: AnyDefinition, props: Props): z.output<AnyObjectSchema> {
   const r = checkInputs(def.inputs, pick(strip(props), def.inputs), def.secretInputs);
   if (!r.ok) throw new InputError(def.key, r.failures);
-  return r.value;
+  return normalized(def, r.value);
+}
+
+/** Adopted objects are released on delete, whatever `adopt` says now (un-adopting never destroys). */
+function isAdopted(def: AnyDefinition, props: Props): boolean {
+  return props[ADOPTED_MARK] === true || (ADOPT_INPUT in def.inputs.shape && props[ADOPT_INPUT] === true);
+}
+
+function keepMark(props: Props): Props {
+  return props[ADOPTED_MARK] === true ? { [ADOPTED_MARK]: true } : {};
 }
 
 /**
@@ -104,8 +120,9 @@ function context(def: AnyDefinition, config: ConfigReader | undefined, signal: A
   };
 }
 
-function timeout(def: AnyDefinition, op: keyof Timeouts): number {
-  return def.timeouts?.[op] ?? DEFAULT_TIMEOUTS[op];
+/** The `timeouts` input first, then the definition's, then the default. */
+function timeout(def: AnyDefinition, op: keyof Timeouts, inputs?: Props): number {
+  return timeoutsFrom(inputs?.timeouts)[op] ?? def.timeouts?.[op] ?? DEFAULT_TIMEOUTS[op];
 }
 
 async function run<T>(
@@ -113,8 +130,17 @@ async function run<T>(
   op: keyof Timeouts,
   config: ConfigReader | undefined,
   fn: (ctx: OpContext) => Promise<T>,
+  inputs?: Props,
 ) {
-  return withTimeout(`${def.key} ${op}`, timeout(def, op), (signal) => fn(context(def, config, signal)));
+  const ms = timeout(def, op, inputs);
+  // No parent: each operation's deadline is its own (the engine runs operations side by side).
+  return withTimeout(`${def.key} ${op}`, ms, (signal) => fn(context(def, config, signal)), undefined);
+}
+
+/** Only operational inputs (timeouts, consent) changed: nothing to do on the platform. */
+function operationalOnly(def: AnyDefinition, olds: Props, news: Props): boolean {
+  const d = diffFor(def, splitState(def, olds), news);
+  return d.changed.length > 0 && d.changed.every((f) => OPERATIONAL_INPUTS.includes(f));
 }
 
 export async function dispatchV1(call: DispatchCall): Promise<unknown> {
@@ -123,52 +149,80 @@ export async function dispatchV1(call: DispatchCall): Promise<unknown> {
   switch (call.method) {
     case "check": {
       const [olds, news] = a as [Props, Props];
-      const r = checkInputs(def.inputs, strip(news), def.secretInputs);
-      if (!r.ok) return { inputs: news, failures: r.failures };
-      const validate = def.validate;
-      if (!validate) return { inputs: dropUndefined(r.value) };
       const oldState = olds && Object.keys(strip(olds)).length > 0 ? splitState(def, olds) : undefined;
-      const failures = await run(def, "check", call.config, (ctx) => validate(r.value, ctx, oldState));
-      return { inputs: dropUndefined(r.value), failures };
+      const r = checkInputs(def.inputs, strip(news), def.secretInputs);
+      if (!r.ok) {
+        // Unknown values at preview: still fill every known field's default, so diff compares
+        // like with like (review finding 7b).
+        const filled = r.onlyUnknowns ? fillKnown(def, strip(news)) : news;
+        const refused = r.onlyUnknowns && oldState ? replaceRefusals(def, oldState, filled) : [];
+        return { inputs: dropUndefined(filled), failures: [...r.failures, ...refused] };
+      }
+      const value = normalized(def, r.value);
+      const refused = oldState ? replaceRefusals(def, oldState, value) : [];
+      const validate = def.validate;
+      if (!validate || refused.length) return { inputs: dropUndefined(value), failures: refused };
+      const failures = await run(def, "check", call.config, (ctx) => validate(value, ctx, oldState));
+      return { inputs: dropUndefined(value), failures };
     }
     case "diff": {
       const [, olds, news] = a as [string, Props, Props];
-      const state = splitState(def, olds);
-      const d = computeDiff({
-        fields: Object.keys(def.inputs.shape),
-        olds: state.inputs,
-        news,
-        replaceOn: def.replaceOn ?? (def.update ? [] : Object.keys(def.inputs.shape)),
-        ignore: def.ignoreDifferences?.(state, news) ?? [],
-        deleteBeforeReplace: def.deleteBeforeReplace ?? false,
-      });
+      const d = diffFor(def, splitState(def, olds), strip(news));
+      if (def.dataAtRisk && strip(news).allowDestructiveReplace !== true && d.replaces.length) {
+        // Without consent a data-bearing resource is never replaced: check() has refused the
+        // change already; should it be bypassed, update() refuses it again (never a delete).
+        return { changes: true, replaces: [], deleteBeforeReplace: false };
+      }
       return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
     }
     case "create": {
       const [props] = a as [Props];
       const inputs = parseInputs(def, props);
-      const r = await run(def, "create", call.config, (ctx) => def.create(inputs, ctx));
-      return { id: r.id, outs: dropUndefined({ ...inputs, ...r.outputs }) };
+      const r = await run(def, "create", call.config, (ctx) => def.create(inputs, ctx), inputs);
+      const adopted = r.adopted ?? (inputs as Props)[ADOPT_INPUT] === true;
+      const mark = adopted ? { [ADOPTED_MARK]: true } : {};
+      return { id: r.id, outs: dropUndefined({ ...inputs, ...r.outputs, ...mark }) };
     }
     case "read": {
       const [id, props] = a as [string, Props];
-      const live = await run(def, "read", call.config, (ctx) => def.read(id, splitState(def, props), ctx));
+      const state = splitState(def, props);
+      const live = await run(def, "read", call.config, (ctx) => def.read(id, state, ctx), state.inputs);
       if (!live) return { id: "", props: {} };
-      return { id, props: flat(live), inputs: dropUndefined(live.inputs) };
+      return { id, props: { ...flat(live), ...keepMark(props) }, inputs: dropUndefined(live.inputs) };
     }
     case "update": {
       const [id, olds, news] = a as [string, Props, Props];
+      const inputs = parseInputs(def, news);
+      const old = splitState(def, olds);
+      if (operationalOnly(def, olds, inputs)) {
+        return { outs: dropUndefined({ ...inputs, ...old.outputs, ...keepMark(olds) }) };
+      }
+      const refused = replaceRefusals(def, old, inputs);
+      if (refused.length) throw new InputError(def.key, refused);
       const update = def.update;
       if (!update) throw new Error(`${def.key}: has no update; the engine should have replaced it`);
-      const inputs = parseInputs(def, news);
-      const outputs = await run(def, "update", call.config, (ctx) =>
-        update(id, splitState(def, olds), inputs, ctx),
-      );
-      return { outs: dropUndefined({ ...inputs, ...outputs }) };
+      const outputs = await run(def, "update", call.config, (ctx) => update(id, old, inputs, ctx), inputs);
+      return { outs: dropUndefined({ ...inputs, ...outputs, ...keepMark(olds) }) };
     }
     case "delete": {
       const [id, props] = a as [string, Props];
-      await run(def, "delete", call.config, (ctx) => def.delete(id, splitState(def, props), ctx));
+      const state = splitState(def, props);
+      if (isAdopted(def, props)) {
+        // Taken over, never created here: release it, never destroy it (review finding 1).
+        const release = def.release;
+        await run(
+          def,
+          "delete",
+          call.config,
+          async (ctx) => {
+            ctx.progress(`releasing adopted ${typeName(def)} ${id}: it stays as it is on the platform`);
+            if (release) await release(id, state, ctx);
+          },
+          state.inputs,
+        );
+        return undefined;
+      }
+      await run(def, "delete", call.config, (ctx) => def.delete(id, state, ctx), state.inputs);
       return undefined;
     }
   }

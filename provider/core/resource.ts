@@ -44,6 +44,26 @@ export interface ResourceSchema<I extends AnyObjectSchema, O extends AnyObjectSc
   readonly outputs: O;
   /** Input fields whose change forces a new resource. */
   readonly replaceOn?: ReadonlyArray<keyof z.output<I> & string>;
+  /**
+   * List inputs whose order means nothing (addresses, networks, class names): compared as sets,
+   * so reordering one is no change. Every top-level list input is either here or in
+   * `orderedLists` (a property test holds every registered resource to that).
+   */
+  readonly setLike?: ReadonlyArray<keyof z.output<I> & string>;
+  /** List inputs whose order is meaningful (preferred owners, most preferred first). */
+  readonly orderedLists?: ReadonlyArray<keyof z.output<I> & string>;
+  /**
+   * What a replacement destroys, as a phrase ("the cluster and every CSV volume ... on it"). When
+   * set, a change to a `replaceOn` field fails in check() (naming the field, this phrase and what
+   * to do) unless the inputs say `allowDestructiveReplace: true`; declare that input (use
+   * `allowDestructiveReplace` from core/inputs) in the schema.
+   */
+  readonly dataAtRisk?: string;
+  /**
+   * Defaults that depend on other fields (a role's name defaults to its VM's name), applied after
+   * the schema's own defaults wherever inputs are parsed, so writing the default out is no change.
+   */
+  normalize?(inputs: z.output<I>): z.output<I>;
   /** Delete the old resource before creating its replacement (names that must stay unique). */
   readonly deleteBeforeReplace?: boolean;
   /**
@@ -88,12 +108,24 @@ export interface ResourceDefinition<I extends AnyObjectSchema, O extends AnyObje
   readonly retry?: RetryPolicy;
   /** Checks beyond the schema that need the platform or other state (admission control...). */
   validate?(inputs: z.output<I>, ctx: OpContext, olds?: State<I, O>): Promise<CheckFailure[]>;
-  create(inputs: z.output<I>, ctx: OpContext): Promise<{ id: string; outputs: z.output<O> }>;
+  /**
+   * `adopted`: whether an existing object was taken over rather than created (default: the
+   * `adopt` input). An adopted object is released, never destroyed, by delete (see `release`).
+   */
+  create(
+    inputs: z.output<I>,
+    ctx: OpContext,
+  ): Promise<{ id: string; outputs: z.output<O>; adopted?: boolean }>;
   /** Live state, or undefined when the object no longer exists. */
   read(id: string, current: State<I, O>, ctx: OpContext): Promise<State<I, O> | undefined>;
   /** Absent: every input change replaces the resource. */
   update?(id: string, olds: State<I, O>, news: z.output<I>, ctx: OpContext): Promise<z.output<O>>;
   delete(id: string, state: State<I, O>, ctx: OpContext): Promise<void>;
+  /**
+   * Called instead of `delete` for an adopted object (or one whose inputs say `adopt: true`): undo
+   * only what vmha itself added, never the object. Absent: nothing is done on the platform.
+   */
+  release?(id: string, state: State<I, O>, ctx: OpContext): Promise<void>;
   /**
    * Input fields whose difference is not a change (for example a VM's current host after a
    * failover). Return the names to ignore for this pair of states.

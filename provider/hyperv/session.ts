@@ -4,14 +4,18 @@
 import type { ChildProcess } from "node:child_process";
 import { PowerShell } from "node-powershell";
 import type { z } from "zod";
-import { RetryableError, TerminalError } from "../core/errors";
+import { errorMessage, isRetryable, RetryableError, TerminalError } from "../core/errors";
 import type { OpContext } from "../core/resource";
+import { ONCE } from "../core/retry";
 import { CONFIG_KEYS, type Connection, connectionFrom, connectionKey } from "./connection";
 import { Pool } from "./pool";
 import { toError } from "./ps/errors";
 import { parseOutput } from "./ps/parse";
-import { type Raw, wrap } from "./ps/script";
-import { SESSION_VARIABLE, sessionSetup } from "./ps/session-script";
+import { type Raw, secretEnv, wrap } from "./ps/script";
+import { PASSWORD_ENV, SESSION_VARIABLE, sessionSetup } from "./ps/session-script";
+
+/** The script never reached a shell (the shell or its session failed to start): safe to retry. */
+export class NotSentError extends RetryableError {}
 
 interface Session {
   shell: PowerShell;
@@ -34,11 +38,16 @@ function setRef(shell: PowerShell, on: boolean): void {
   for (const h of handles) (on ? h?.ref : h?.unref)?.call(h);
 }
 
-function open(c: Connection): Session {
+/** Secrets reach the shell through its environment, never through the script text. */
+function open(c: Connection, secrets: Readonly<Record<string, string>> = {}): Session {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (c.password) env[PASSWORD_ENV] = c.password;
+  for (const [k, v] of Object.entries(secrets)) env[secretEnv(k)] = v;
   const shell = new PowerShell({
     executable: c.shell,
     pwsh: c.shell === "pwsh",
     executableOptions: { "-NoProfile": true, "-NonInteractive": true },
+    spawnOptions: { env },
   });
   const remote = Boolean(c.computerName || c.hostName);
   const ready = invoke(shell, sessionSetup(c), "opening the PowerShell session").then(() => undefined);
@@ -98,7 +107,9 @@ export async function runScript(
   body: Raw,
   label: string,
   signal?: AbortSignal,
+  secrets?: Readonly<Record<string, string>>,
 ): Promise<string> {
+  if (secrets && Object.keys(secrets).length) return runWithSecrets(c, body, label, secrets, signal);
   const pool = poolFor(c);
   const session = await pool.acquire(signal);
   let healthy = true;
@@ -108,12 +119,9 @@ export async function runScript(
   };
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    try {
-      await session.ready;
-    } catch (err) {
+    await opened(session, () => {
       healthy = false; // A session that failed to open is never reused.
-      throw err;
-    }
+    });
     return await invoke(session.shell, wrap(body, session.remote ? SESSION_VARIABLE : undefined), label);
   } catch (err) {
     if (err instanceof RetryableError) healthy = false;
@@ -122,6 +130,49 @@ export async function runScript(
     signal?.removeEventListener("abort", onAbort);
     if (healthy && !signal?.aborted) pool.release(session);
     else pool.discard(session);
+  }
+}
+
+/** Waits for a session to open; a transient failure there means nothing was sent. */
+async function opened(session: Session, onFail: () => void): Promise<void> {
+  try {
+    await session.ready;
+  } catch (err) {
+    onFail();
+    if (err instanceof RetryableError) throw new NotSentError(err.message, err);
+    throw err;
+  }
+}
+
+/**
+ * A script that needs secrets runs in a shell of its own, started with them in its environment
+ * and closed afterwards (a pooled shell's environment is fixed when it starts). Rare: only the
+ * cloud witness key today.
+ */
+async function runWithSecrets(
+  c: Connection,
+  body: Raw,
+  label: string,
+  secrets: Readonly<Record<string, string>>,
+  signal?: AbortSignal,
+): Promise<string> {
+  const session = open(c, secrets);
+  const close = () => {
+    setRef(session.shell, true);
+    session.shell.dispose().catch(() => {});
+  };
+  signal?.addEventListener("abort", close, { once: true });
+  try {
+    await opened(session, () => {});
+    const names = Object.keys(secrets);
+    return await invoke(
+      session.shell,
+      wrap(body, session.remote ? SESSION_VARIABLE : undefined, names),
+      label,
+    );
+  } finally {
+    signal?.removeEventListener("abort", close);
+    close();
   }
 }
 
@@ -137,22 +188,94 @@ export async function closeSessions(): Promise<void> {
   );
 }
 
+export interface ExecOptions {
+  /** This call's deadline (bounded by the operation's own). Default 2 min. */
+  timeoutMs?: number;
+  /**
+   * A script that only sets values (running it twice changes nothing more): retried like a read.
+   * Anything that creates, adds, enables or removes is not, and runs at most once.
+   */
+  idempotent?: boolean;
+  /**
+   * After a timeout or a lost reply: reads the platform and says whether the command took effect.
+   * When it did, the operation continues as if the reply had arrived.
+   */
+  verify?: () => Promise<boolean>;
+  /** What the user should do if the command's outcome stays unknown (e.g. "set adopt: true"). */
+  ifUnknown?: string;
+  /** Secret values the body reads as `secret(name)`; never part of the script text. */
+  secrets?: Readonly<Record<string, string>>;
+}
+
 /** A resource operation's view of PowerShell: run + parse, inside ctx.call (deadline, retries). */
 export interface Ps {
   readonly connection: Connection;
-  /** Runs a script that prints nothing (or whose output is not needed). */
-  exec(label: string, body: Raw, timeoutMs?: number): Promise<void>;
-  /** Runs a script that prints one JSON line and parses it. */
+  /**
+   * Runs a script that changes something and prints nothing. It is never retried blindly: only a
+   * failure before the script was sent is retried; after a timeout or lost reply `verify` reads
+   * the platform to learn whether it happened.
+   */
+  exec(label: string, body: Raw, opts?: ExecOptions): Promise<void>;
+  /** Runs a script that prints one JSON line and parses it (reads: retried on transient errors). */
   query<S extends z.ZodType>(label: string, body: Raw, schema: S, timeoutMs?: number): Promise<z.output<S>>;
+}
+
+/** Attempts for a script that never reached a shell (a shell or session that failed to start). */
+const NOT_SENT_ATTEMPTS = 3;
+
+/** The reply was lost or late: the command may have run (or may still be running on the node). */
+function ambiguous(err: unknown): boolean {
+  return isRetryable(err) && !(err instanceof NotSentError);
 }
 
 export function psFor(ctx: OpContext): Ps {
   const connection = connectionFrom(ctx.config);
+  const once = async (label: string, body: Raw, o: ExecOptions) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await ctx.call(label, (signal) => runScript(connection, body, label, signal, o.secrets), {
+          timeoutMs: o.timeoutMs ?? 120_000,
+          retry: ONCE,
+        });
+        return;
+      } catch (err) {
+        if (err instanceof NotSentError && attempt < NOT_SENT_ATTEMPTS && !ctx.signal.aborted) continue;
+        throw err;
+      }
+    }
+  };
+  const unknownOutcome = (label: string, err: unknown, o: ExecOptions, why: string) =>
+    new TerminalError(
+      `${label}: no reply (${errorMessage(err)}); ${why}. vmha did not send it again: the command may ` +
+        `have run, or may still be running on the node. Check the cluster, then run pulumi up again` +
+        (o.ifUnknown ? ` (${o.ifUnknown})` : ""),
+      err,
+    );
   return {
     connection,
-    async exec(label, body, timeoutMs = 120_000) {
+    async exec(label, body, o = {}) {
       ctx.progress(label);
-      await ctx.call(label, (signal) => runScript(connection, body, label, signal), { timeoutMs });
+      if (o.idempotent) {
+        await ctx.call(label, (signal) => runScript(connection, body, label, signal, o.secrets), {
+          timeoutMs: o.timeoutMs ?? 120_000,
+        });
+        return;
+      }
+      try {
+        await once(label, body, o);
+      } catch (err) {
+        if (!ambiguous(err)) throw err;
+        if (!o.verify) throw unknownOutcome(label, err, o, "there is no way to read whether it happened");
+        if (ctx.signal.aborted) throw unknownOutcome(label, err, o, "the operation's deadline has passed");
+        ctx.progress(
+          `${label}: no reply (${errorMessage(err)}); reading the cluster to learn whether it happened`,
+        );
+        if (await o.verify()) {
+          ctx.progress(`${label}: it did; continuing`);
+          return;
+        }
+        throw unknownOutcome(label, err, o, "the cluster does not show its result yet");
+      }
     },
     async query(label, body, schema, timeoutMs = 120_000) {
       const out = await ctx.call(label, (signal) => runScript(connection, body, label, signal), {

@@ -50,7 +50,10 @@ export function base64Utf8(s: string): string {
 export function str(s: string): string {
   if (s.includes("\u0000") || LONE_SURROGATE.test(s)) {
     // Lone surrogates cannot round-trip through UTF-8; NUL is refused by every WSFC object name.
-    throw new Error(`value ${JSON.stringify(s)} holds a NUL or an unpaired surrogate and cannot be sent`);
+    // The value itself is never echoed: it may be a secret (review finding 15).
+    throw new Error(
+      "script builder: a value holds a NUL character or an unpaired surrogate and cannot be sent to PowerShell (value not shown); remove that character",
+    );
   }
   if (SAFE_ASCII.test(s)) return `'${s.replace(/'/g, "''")}'`;
   return `([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${base64Utf8(s)}')))`;
@@ -135,9 +138,12 @@ export function calculated(name: string, expr: string): Raw {
   return new Raw(`@{ Name = '${ident("property", name)}'; Expression = { ${expr} } }`);
 }
 
-/** `Select-Object -Property a, b, @{…}` */
+/**
+ * `Select-Object -Property 'a', 'b', @{…}`. Names are quoted: the same in PowerShell, and an
+ * unquoted list is one no independent parser (tree-sitter-powershell) reads as PowerShell does.
+ */
 export function select(...props: Array<string | Raw>): Raw {
-  const list = props.map((p) => (p instanceof Raw ? p.text : ident("property", p))).join(", ");
+  const list = props.map((p) => (p instanceof Raw ? p.text : `'${ident("property", p)}'`)).join(", ");
   return new Raw(`Select-Object -Property ${list}`);
 }
 
@@ -166,14 +172,32 @@ export const PREFERENCES =
   "$ErrorActionPreference = 'Stop'; $ProgressPreference = 'SilentlyContinue'; " +
   "$WarningPreference = 'SilentlyContinue'; $ConfirmPreference = 'None'";
 
+/** The environment variable a secret named `name` reaches the shell through. */
+export function secretEnv(name: string): string {
+  return `VMHA_PS_SECRET_${ident("secret", name).toUpperCase()}`;
+}
+
+/**
+ * A secret in a script: the variable `$vmhaSecret_<name>`, which `wrap()` fills from the shell's
+ * environment. The value never appears in script text, so neither node-powershell's debug log nor
+ * PowerShell's script-block logging on the node records it (review finding 15).
+ */
+export function secret(name: string): Raw {
+  return new Raw(`$vmhaSecret_${ident("secret", name)}`);
+}
+
 /**
  * The full command sent for one operation: preferences, the body, and the error report. With a
  * remoting session variable, the body runs on the remote node and the report is written locally.
+ * `secrets` names the secrets the body uses: read from the local environment, and handed into the
+ * remote script block with `$using:`.
  */
-export function wrap(body: Raw, session?: string): string {
+export function wrap(body: Raw, session?: string, secrets: ReadonlyArray<string> = []): string {
+  const local = secrets.map((n) => `${secret(n).text} = $env:${secretEnv(n)}; `).join("");
+  const remote = secrets.map((n) => `${secret(n).text} = $using:vmhaSecret_${n}; `).join("");
   const inner = `${PREFERENCES}; ${body.text}`;
   const run = session
-    ? `Invoke-Command -Session $${ident("variable", session)} -ErrorAction Stop -ScriptBlock { ${inner} }`
-    : inner;
+    ? `${local}Invoke-Command -Session $${ident("variable", session)} -ErrorAction Stop -ScriptBlock { ${remote}${inner} }`
+    : `${local}${inner}`;
   return `try { ${run} } catch { ${ERROR_REPORT} }`;
 }

@@ -1,9 +1,14 @@
 // The one-time set-up of a session (pure): UTF-8 output, and for remoting the PSSession that
-// every later script runs in (credentials travel on stdin, never on a command line).
+// every later script runs in. The password never appears in the script: the shell is started with
+// it in its environment (PASSWORD_ENV) and the script reads `$env:` (review finding 15: script
+// text lands in node-powershell's debug log and in script-block logging).
 import type { Connection } from "../connection";
 import { cmd, ERROR_REPORT, literal, paren, raw, sw } from "./script";
 
 export const SESSION_VARIABLE = "vmhaSession";
+
+/** The environment variable that carries the remoting password into the shell. */
+export const PASSWORD_ENV = "VMHA_PS_PASSWORD";
 
 export function sessionSetup(c: Connection): string {
   const parts = ["[Console]::OutputEncoding = [Text.Encoding]::UTF8", "$ErrorActionPreference = 'Stop'"];
@@ -14,7 +19,7 @@ export function sessionSetup(c: Connection): string {
             cmd("New-Object", {
               TypeName: "System.Management.Automation.PSCredential",
               ArgumentList: raw(
-                `${literal(c.userName)}, ${paren(cmd("ConvertTo-SecureString", { String: c.password, AsPlainText: sw(), Force: sw() })).text}`,
+                `${literal(c.userName)}, ${paren(cmd("ConvertTo-SecureString", { String: raw(`$env:${PASSWORD_ENV}`), AsPlainText: sw(), Force: sw() })).text}`,
               ),
             }),
           )

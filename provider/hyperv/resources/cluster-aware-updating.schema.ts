@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineSchema } from "../../core/resource";
-import { netbiosName } from "./common.schema";
+import { netbiosName, timeouts } from "./common.schema";
 
 export const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"] as const;
 
@@ -26,10 +26,12 @@ export const clusterAwareUpdatingSchema = defineSchema({
       .string()
       .regex(/^[A-Za-z0-9-]{1,15}$/, "must be a NetBIOS name")
       .optional(),
+    timeouts,
   }),
   outputs: z.strictObject({
     resourceGroupName: z.string(),
   }),
   replaceOn: ["cluster", "virtualComputerObjectName", "enableFirewallRules"],
   deleteBeforeReplace: true,
+  setLike: ["daysOfWeek", "weeksOfMonth"],
 });

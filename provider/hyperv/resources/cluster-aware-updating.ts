@@ -23,7 +23,16 @@ export const definition = defineResource({
   ...clusterAwareUpdatingSchema,
   async create(i, ctx) {
     const ps = psFor(ctx);
-    await ps.exec(`add the CAU role to cluster '${i.cluster}'`, s.addCau(i.cluster, i), 900_000);
+    if (await readLive(ps, i.cluster)) {
+      throw new TerminalError(
+        `cluster '${i.cluster}' already has a CAU role; remove it (Remove-CauClusterRole) or manage it outside this stack`,
+      );
+    }
+    // Runs at most once: after a timeout or lost reply, whether the role exists decides (finding 3).
+    await ps.exec(`add the CAU role to cluster '${i.cluster}'`, s.addCau(i.cluster, i), {
+      timeoutMs: 900_000,
+      verify: async () => (await readLive(ps, i.cluster)) !== undefined,
+    });
     const live = await readLive(ps, i.cluster);
     if (!live)
       throw new TerminalError(`cluster '${i.cluster}': the CAU role did not appear after Add-CauClusterRole`);
@@ -51,7 +60,7 @@ export const definition = defineResource({
   },
   async update(id, _olds, news, ctx) {
     const ps = psFor(ctx);
-    await ps.exec(`update the CAU schedule of cluster '${id}'`, s.setCau(id, news));
+    await ps.exec(`update the CAU schedule of cluster '${id}'`, s.setCau(id, news), { idempotent: true });
     const live = await readLive(ps, id);
     if (!live) throw new TerminalError(`cluster '${id}': the CAU role no longer exists`);
     return { resourceGroupName: live.resourceGroupName };
@@ -59,6 +68,9 @@ export const definition = defineResource({
   async delete(id, _state, ctx) {
     const ps = psFor(ctx);
     if (!(await readLive(ps, id))) return;
-    await ps.exec(`remove the CAU role from cluster '${id}'`, s.removeCau(id), 900_000);
+    await ps.exec(`remove the CAU role from cluster '${id}'`, s.removeCau(id), {
+      timeoutMs: 900_000,
+      verify: async () => (await readLive(ps, id)) === undefined,
+    });
   },
 });

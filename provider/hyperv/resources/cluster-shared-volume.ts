@@ -49,27 +49,36 @@ export const definition = defineResource({
   },
   async create(i, ctx) {
     const ps = psFor(ctx);
-    let csvName: string;
+    const csvName = i.disk ?? s.csvNameFor(i.friendlyName!);
+    // Never a second volume of the same name: an existing one is reported, not overwritten.
+    if (await readLive(ps, i.cluster, csvName, i.friendlyName)) {
+      throw new TerminalError(
+        `cluster '${i.cluster}' already has CSV '${csvName}'; vmha does not take over volumes: choose another ${i.disk !== undefined ? "disk" : "friendlyName"}, or remove that volume first`,
+      );
+    }
+    // Runs at most once: after a timeout or lost reply, the volume's presence decides (finding 3).
+    const verify = async () => (await readLive(ps, i.cluster, csvName, i.friendlyName)) !== undefined;
     if (i.disk !== undefined) {
-      csvName = i.disk;
       await ps.exec(
         `add disk '${i.disk}' to the CSVs of cluster '${i.cluster}'`,
         s.addCsv(i.cluster, i.disk),
+        {
+          verify,
+        },
       );
     } else {
       const friendlyName = i.friendlyName!;
-      csvName = s.csvNameFor(friendlyName);
       await ps.exec(
         `create volume '${friendlyName}' (${i.sizeGb} GiB) on cluster '${i.cluster}'`,
         s.newVolume({
           cluster: i.cluster,
           friendlyName,
           sizeGb: i.sizeGb!,
-          resiliency: i.resiliency ?? "Mirror",
-          fileSystem: i.fileSystem ?? "CSVFS_ReFS",
-          storagePool: i.storagePool ?? "S2D*",
+          resiliency: i.resiliency,
+          fileSystem: i.fileSystem,
+          storagePool: i.storagePool,
         }),
-        3_000_000,
+        { timeoutMs: 3_000_000, verify },
       );
     }
     const live = await readLive(ps, i.cluster, csvName, i.friendlyName);
@@ -84,18 +93,18 @@ export const definition = defineResource({
     const inputs = { ...i };
     if (live.vd) {
       inputs.sizeGb = Math.round(live.vd.Size / s.GiB);
-      if (i.resiliency !== undefined)
-        inputs.resiliency = live.vd.ResiliencySettingName as typeof i.resiliency;
+      inputs.resiliency = live.vd.ResiliencySettingName as typeof i.resiliency;
     }
     return { inputs, outputs: outputsOf(live) };
   },
   async update(id, olds, news, ctx) {
     const ps = psFor(ctx);
     if (news.friendlyName && news.sizeGb !== undefined && news.sizeGb !== olds.inputs.sizeGb) {
+      // Resizing to a size is safe to repeat.
       await ps.exec(
         `grow volume '${news.friendlyName}' to ${news.sizeGb} GiB`,
         s.resizeVolume(news.cluster, news.friendlyName, news.sizeGb),
-        1_800_000,
+        { timeoutMs: 1_800_000, idempotent: true },
       );
     }
     const live = await readLive(ps, news.cluster, id, news.friendlyName);
@@ -109,7 +118,10 @@ export const definition = defineResource({
     await ps.exec(
       `remove CSV '${id}' from cluster '${i.cluster}'`,
       s.removeCsv(i.cluster, id, i.friendlyName),
-      1_800_000,
+      {
+        timeoutMs: 1_800_000,
+        verify: async () => (await readLive(ps, i.cluster, id, i.friendlyName)) === undefined,
+      },
     );
   },
 });

@@ -1,6 +1,8 @@
 // Field schemas shared by the Hyper-V resources (zod only: loaded by Pulumi programs).
 import { z } from "zod";
 
+export { allowDestructiveReplace, timeoutsInput as timeouts } from "../../core/inputs";
+
 /** A cluster or node name as WSFC accepts it: a NetBIOS name. */
 export const netbiosName = z
   .string()
@@ -43,3 +45,8 @@ export function unique<T extends z.ZodType<string>>(item: T, what: string) {
 
 /** `adopt: true` takes over an object that already exists instead of creating it (pulumi import does not work for dynamic resources). */
 export const adopt = z.boolean().default(false);
+
+/** The same IPv4 addresses or networks in any order are the same setting. */
+export function uniqueList<T extends z.ZodType<string>>(item: T, what: string) {
+  return z.array(item).refine((a) => new Set(a).size === a.length, `${what} must not repeat an entry`);
+}

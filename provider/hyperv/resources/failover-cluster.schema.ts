@@ -1,6 +1,17 @@
 import { z } from "zod";
 import { defineSchema } from "../../core/resource";
-import { adopt, cidr, ipv4, netbiosName, nodeName, text, unique } from "./common.schema";
+import {
+  adopt,
+  allowDestructiveReplace,
+  cidr,
+  ipv4,
+  netbiosName,
+  nodeName,
+  text,
+  timeouts,
+  unique,
+  uniqueList,
+} from "./common.schema";
 
 export const quorumSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("none") }),
@@ -41,8 +52,11 @@ export const failoverClusterSchema = defineSchema({
       nodes: unique(nodeName, "nodes")
         .min(1, "needs at least one node")
         .max(64, "WSFC supports at most 64 nodes"),
-      staticAddresses: z.array(ipv4).default([]),
-      ignoreNetworks: z.array(cidr).default([]),
+      /** Set at creation only (compared as a set: the order means nothing). */
+      staticAddresses: uniqueList(ipv4, "staticAddresses").default([]),
+      /** Set at creation only (compared as a set). */
+      ignoreNetworks: uniqueList(cidr, "ignoreNetworks").default([]),
+      /** Set at creation only. */
       noStorage: z.boolean().default(false),
       /** Install Failover-Clustering (with management tools) on nodes that lack it. */
       installFeature: z.boolean().default(true),
@@ -55,6 +69,10 @@ export const failoverClusterSchema = defineSchema({
       /** Admission control: node failures the VM roles must survive (pass it on to each VmRole). */
       failuresToTolerate: z.number().int().min(0).optional(),
       adopt,
+      /** Consent to rebuild the cluster when a creation-only field changes (everything on it is lost). */
+      allowDestructiveReplace,
+      /** Deadlines per operation, e.g. { create: "3h" } for many nodes (default create 60m). */
+      timeouts,
     })
     .superRefine((v, ctx) => {
       if (v.quorum?.type === "cloud" && !v.cloudWitnessAccessKey) {
@@ -80,8 +98,14 @@ export const failoverClusterSchema = defineSchema({
     /** Nodes on which this resource installed Failover-Clustering. */
     featureInstalledOn: z.array(z.string()),
   }),
+  // Creation-only: WSFC cannot change these in place. A change is refused in check() unless
+  // allowDestructiveReplace: true (review finding 1: a reordered address list rebuilt the cluster).
   replaceOn: ["name", "staticAddresses", "ignoreNetworks", "noStorage"],
   deleteBeforeReplace: true,
+  setLike: ["nodes", "staticAddresses", "ignoreNetworks"],
+  dataAtRisk:
+    "the failover cluster and everything on it: every Cluster Shared Volume and its data (VM disks), every VM role, " +
+    "the CAU role, Storage Spaces Direct and the cluster's Active Directory object",
   secretInputs: ["cloudWitnessAccessKey"],
 });
 

@@ -69,7 +69,7 @@ async function validateNodes(
 async function applySettings(ps: Ps, i: FailoverClusterInputs, old?: FailoverClusterInputs): Promise<void> {
   if (i.heartbeat) {
     const hb = s.setHeartbeat(i.name, i.heartbeat);
-    if (hb) await ps.exec(`set heartbeat settings of cluster '${i.name}'`, hb);
+    if (hb) await ps.exec(`set heartbeat settings of cluster '${i.name}'`, hb, { idempotent: true });
   }
   const quorumChanged =
     JSON.stringify(i.quorum) !== JSON.stringify(old?.quorum) ||
@@ -77,7 +77,12 @@ async function applySettings(ps: Ps, i: FailoverClusterInputs, old?: FailoverClu
   if (i.quorum && quorumChanged) {
     await ps.exec(
       `set the quorum witness of cluster '${i.name}' (${i.quorum.type})`,
-      s.setQuorum(i.name, i.quorum, i.cloudWitnessAccessKey),
+      s.setQuorum(i.name, i.quorum),
+      {
+        idempotent: true,
+        secrets:
+          i.quorum.type === "cloud" ? { [s.WITNESS_KEY_SECRET]: i.cloudWitnessAccessKey ?? "" } : undefined,
+      },
     );
   }
 }
@@ -86,6 +91,18 @@ async function clusterId(ps: Ps, name: string): Promise<string> {
   const r = await ps.query(`read cluster '${name}'`, s.readCluster(name), s.clusterResult);
   return r.cluster.Id;
 }
+
+/** The cluster as it is now, or undefined when there is none of that name. */
+async function tryCluster(ps: Ps, name: string): Promise<s.ClusterResult | undefined> {
+  try {
+    return await ps.query(`read cluster '${name}'`, s.readCluster(name), s.clusterResult);
+  } catch (err) {
+    if (err instanceof PowerShellError && err.notFound) return undefined;
+    throw err;
+  }
+}
+
+const members = (r: s.ClusterResult | undefined) => (r?.nodes ?? []).map((n) => short(n.Name));
 
 const short = (n: string) => n.split(".")[0]!.toLowerCase();
 
@@ -132,9 +149,21 @@ export const definition = defineResource({
     if (i.adopt) {
       ctx.progress(`adopting existing cluster '${i.name}'`);
     } else {
+      const existing = await tryCluster(ps, i.name);
+      if (existing) {
+        throw new TerminalError(
+          `cluster '${i.name}' already exists (Id ${existing.cluster.Id}); set adopt: true on this FailoverCluster to manage it, or choose another name`,
+        );
+      }
       installed = await ensureFeature(ps, i.name, i.nodes, i.installFeature);
       if (i.runValidation) validation = await validateNodes(ps, i.name, i.nodes);
-      await ps.exec(`create cluster '${i.name}' on ${i.nodes.join(", ")}`, s.newCluster(i), 1_800_000);
+      // New-Cluster runs at most once: after a timeout or a lost reply (cluster creation changes
+      // networking and DNS, WinRM often drops), read whether the cluster came up (finding 3).
+      await ps.exec(`create cluster '${i.name}' on ${i.nodes.join(", ")}`, s.newCluster(i), {
+        timeoutMs: 1_800_000,
+        verify: async () => (await tryCluster(ps, i.name)) !== undefined,
+        ifUnknown: `if cluster '${i.name}' exists now, set adopt: true on this FailoverCluster`,
+      });
     }
     await applySettings(ps, i);
     const outputs: Outputs = {
@@ -143,7 +172,7 @@ export const definition = defineResource({
       validationWarnings: validation.warnings,
       featureInstalledOn: installed,
     };
-    return { id: i.name, outputs };
+    return { id: i.name, outputs, adopted: i.adopt };
   },
   async read(id, current, ctx) {
     const ps = psFor(ctx);
@@ -182,10 +211,19 @@ export const definition = defineResource({
     if (added.length) {
       installed = await ensureFeature(ps, id, added, news.installFeature);
       if (news.runValidation) await validateNodes(ps, id, [...news.nodes]);
-      await ps.exec(`add nodes ${added.join(", ")} to cluster '${id}'`, s.addNodes(id, added), 1_800_000);
+      await ps.exec(`add nodes ${added.join(", ")} to cluster '${id}'`, s.addNodes(id, added), {
+        timeoutMs: 1_800_000,
+        verify: async () => {
+          const now = members(await tryCluster(ps, id));
+          return added.every((n) => now.includes(short(n)));
+        },
+      });
     }
     for (const n of removed)
-      await ps.exec(`evict node '${n}' from cluster '${id}'`, s.removeNode(id, n), 900_000);
+      await ps.exec(`evict node '${n}' from cluster '${id}'`, s.removeNode(id, n), {
+        timeoutMs: 900_000,
+        verify: async () => !members(await tryCluster(ps, id)).includes(short(n)),
+      });
     await applySettings(ps, news, olds.inputs);
     return {
       ...(olds.outputs as Outputs),
@@ -208,7 +246,10 @@ export const definition = defineResource({
             "leave those VMs without failover. Remove the roles (Remove-ClusterGroup -RemoveResources) and run again",
         );
       }
-      await ps.exec(`remove cluster '${id}'`, s.removeCluster(id), 1_800_000);
+      await ps.exec(`remove cluster '${id}'`, s.removeCluster(id), {
+        timeoutMs: 1_800_000,
+        verify: async () => (await tryCluster(ps, id)) === undefined,
+      });
     } catch (err) {
       if (err instanceof PowerShellError && err.notFound) return;
       throw err;

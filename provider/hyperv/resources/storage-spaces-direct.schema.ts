@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineSchema } from "../../core/resource";
-import { adopt, netbiosName, text } from "./common.schema";
+import { adopt, allowDestructiveReplace, netbiosName, text, timeouts } from "./common.schema";
 
 export const storageSpacesDirectSchema = defineSchema({
   key: "hyperv:StorageSpacesDirect",
@@ -12,6 +12,9 @@ export const storageSpacesDirectSchema = defineSchema({
     poolFriendlyName: text.optional(),
     cacheState: z.enum(["Enabled", "Disabled"]).default("Enabled"),
     adopt,
+    /** Consent to disable and re-enable S2D when `cluster` changes (the pool is rebuilt). */
+    allowDestructiveReplace,
+    timeouts,
   }),
   outputs: z.strictObject({
     poolName: z.string(),
@@ -19,4 +22,5 @@ export const storageSpacesDirectSchema = defineSchema({
   }),
   replaceOn: ["cluster"],
   deleteBeforeReplace: true,
+  dataAtRisk: "the Storage Spaces Direct pool and every volume on it",
 });

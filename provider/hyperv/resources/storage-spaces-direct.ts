@@ -34,10 +34,20 @@ export const definition = defineResource({
   async create(i, ctx) {
     const ps = psFor(ctx);
     if (!i.adopt) {
+      if (await readLive(ps, i.cluster)) {
+        throw new TerminalError(
+          `cluster '${i.cluster}' already has Storage Spaces Direct enabled; set adopt: true on this StorageSpacesDirect to manage it`,
+        );
+      }
+      // Runs at most once: after a timeout or lost reply, whether S2D is enabled decides (finding 3).
       await ps.exec(
         `enable Storage Spaces Direct on cluster '${i.cluster}'`,
         s.enableS2d(i.cluster, i.poolFriendlyName, i.cacheState),
-        3_000_000,
+        {
+          timeoutMs: 3_000_000,
+          verify: async () => (await readLive(ps, i.cluster)) !== undefined,
+          ifUnknown: "if Storage Spaces Direct is enabled now, set adopt: true",
+        },
       );
     }
     const r = await readLive(ps, i.cluster);
@@ -50,12 +60,15 @@ export const definition = defineResource({
       await ps.exec(
         `rename pool '${out.poolName}' of cluster '${i.cluster}'`,
         s.renamePool(i.cluster, out.poolName, i.poolFriendlyName),
+        { idempotent: true },
       );
       out.poolName = i.poolFriendlyName;
     }
     if (i.adopt && r.s2d.CacheState !== i.cacheState)
-      await ps.exec(`set the S2D cache of cluster '${i.cluster}'`, s.setCacheState(i.cluster, i.cacheState));
-    return { id: i.cluster, outputs: out };
+      await ps.exec(`set the S2D cache of cluster '${i.cluster}'`, s.setCacheState(i.cluster, i.cacheState), {
+        idempotent: true,
+      });
+    return { id: i.cluster, outputs: out, adopted: i.adopt };
   },
   async read(id, current, ctx) {
     const r = await readLive(psFor(ctx), current.inputs.cluster ?? id);
@@ -74,6 +87,7 @@ export const definition = defineResource({
       await ps.exec(
         `set the S2D cache of cluster '${id}' to ${news.cacheState}`,
         s.setCacheState(id, news.cacheState),
+        { idempotent: true },
       );
     }
     const poolName = poolOf(before, id).poolName;
@@ -81,6 +95,7 @@ export const definition = defineResource({
       await ps.exec(
         `rename pool '${poolName}' of cluster '${id}'`,
         s.renamePool(id, poolName, news.poolFriendlyName),
+        { idempotent: true },
       );
     }
     const r = await readLive(ps, id);
@@ -97,6 +112,9 @@ export const definition = defineResource({
           "delete them before disabling Storage Spaces Direct",
       );
     }
-    await ps.exec(`disable Storage Spaces Direct on cluster '${id}'`, s.disableS2d(id), 1_800_000);
+    await ps.exec(`disable Storage Spaces Direct on cluster '${id}'`, s.disableS2d(id), {
+      timeoutMs: 1_800_000,
+      verify: async () => (await readLive(ps, id)) === undefined,
+    });
   },
 });

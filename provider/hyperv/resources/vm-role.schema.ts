@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineSchema } from "../../core/resource";
-import { adopt, netbiosName, nodeName, text, unique } from "./common.schema";
+import { adopt, netbiosName, nodeName, text, timeouts, unique } from "./common.schema";
 
 export const PRIORITIES = { NoAutoStart: 0, Low: 1000, Medium: 2000, High: 3000 } as const;
 
@@ -49,6 +49,7 @@ export const vmRoleSchema = defineSchema({
     /** Admission control: refuse the role if its memory would not fit after this many node failures. */
     failuresToTolerate: z.number().int().min(0).optional(),
     adopt,
+    timeouts,
   }),
   outputs: z.strictObject({
     groupName: z.string(),
@@ -56,4 +57,8 @@ export const vmRoleSchema = defineSchema({
   }),
   replaceOn: ["cluster", "vmName", "roleName"],
   deleteBeforeReplace: true,
+  setLike: ["antiAffinityClassNames", "monitoredServices", "monitoredEvents"],
+  orderedLists: ["preferredOwners"],
+  // The role's name defaults to the VM's: writing it out is no change (it would replace the role).
+  normalize: (i) => ({ ...i, roleName: i.roleName ?? i.vmName }),
 });

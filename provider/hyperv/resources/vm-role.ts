@@ -45,34 +45,52 @@ async function refusal(i: Inputs, ctx: OpContext): Promise<string | undefined> {
   return a.ok ? undefined : a.reason;
 }
 
-async function syncMonitoring(
-  ps: Ps,
-  i: Inputs,
-  current: { services: string[]; events: s.MonitoredEvent[] },
-): Promise<void> {
+/** Monitored items and preferred owners as they are live. */
+type Current = { owners: string[]; services: string[]; events: s.MonitoredEvent[] };
+
+async function syncMonitoring(ps: Ps, i: Inputs, current: Current): Promise<void> {
   const vm = i.vmName;
   const lower = (a: string[]) => a.map((x) => x.toLowerCase());
   const addS = i.monitoredServices.filter((x) => !lower(current.services).includes(x.toLowerCase()));
   const delS = current.services.filter((x) => !lower(i.monitoredServices).includes(x.toLowerCase()));
+  // Adding or removing an item runs once; after a lost reply the live list decides.
+  const live = async () => details(ps, i);
+  const has = (list: string[], x: string) => lower(list).includes(x.toLowerCase());
   if (delS.length)
-    await ps.exec(`stop monitoring services of VM '${vm}'`, s.removeMonitoredServices(i.cluster, vm, delS));
+    await ps.exec(`stop monitoring services of VM '${vm}'`, s.removeMonitoredServices(i.cluster, vm, delS), {
+      verify: async () => {
+        const now = (await live()).services;
+        return !delS.some((x) => has(now, x));
+      },
+    });
   if (addS.length)
     await ps.exec(
       `monitor services ${addS.join(", ")} of VM '${vm}'`,
       s.addMonitoredServices(i.cluster, vm, addS),
+      {
+        verify: async () => {
+          const now = (await live()).services;
+          return addS.every((x) => has(now, x));
+        },
+      },
     );
   const want = new Set(i.monitoredEvents.map(eventKey));
   const have = new Set(current.events.map(eventKey));
+  const liveEvents = async () => new Set((await live()).events.map(eventKey));
   for (const e of current.events.filter((e) => !want.has(eventKey(e)))) {
     await ps.exec(
       `stop monitoring event ${e.log}/${e.source}/${e.eventId} of VM '${vm}'`,
       s.removeMonitoredEvent(i.cluster, vm, e),
+      { verify: async () => !(await liveEvents()).has(eventKey(e)) },
     );
   }
   for (const e of i.monitoredEvents.filter((e) => !have.has(eventKey(e)))) {
     await ps.exec(
       `monitor event ${e.log}/${e.source}/${e.eventId} of VM '${vm}'`,
       s.addMonitoredEvent(i.cluster, vm, e),
+      {
+        verify: async () => (await liveEvents()).has(eventKey(e)),
+      },
     );
   }
 }
@@ -104,10 +122,21 @@ async function group(ps: Ps, i: Inputs): Promise<s.GroupResult | undefined> {
   }
 }
 
-async function apply(ps: Ps, i: Inputs, monitoring: { services: string[]; events: s.MonitoredEvent[] }) {
+async function apply(ps: Ps, i: Inputs, monitoring: Current) {
+  if (!i.preferredOwners.length && monitoring.owners.length) {
+    // Set-ClusterOwnerNode cannot clear the list (-Owners refuses an empty collection).
+    throw new TerminalError(
+      `VM role '${groupOf(i)}' of cluster '${i.cluster}': preferredOwners: the role has preferred owners ` +
+        `(${monitoring.owners.join(", ")}) and vmha cannot clear them (Set-ClusterOwnerNode needs at least one node). ` +
+        "List the owners you want, or clear them in Failover Cluster Manager (role > Properties > Preferred Owners) and run pulumi up --refresh",
+    );
+  }
   await ps.exec(
     `configure role '${groupOf(i)}' of cluster '${i.cluster}'`,
     s.applySettings(i.cluster, groupOf(i), i),
+    {
+      idempotent: true,
+    },
   );
   await syncMonitoring(ps, i, monitoring);
   const d = await details(ps, i);
@@ -131,13 +160,18 @@ export const definition = defineResource({
       );
     }
     if (!existing)
+      // Runs at most once: after a timeout or lost reply, the role's presence decides (finding 3).
       await ps.exec(
         `make VM '${i.vmName}' highly available in cluster '${i.cluster}'`,
         s.addRole(i.cluster, i.vmName, groupOf(i)),
-        900_000,
+        {
+          timeoutMs: 900_000,
+          verify: async () => (await group(ps, i)) !== undefined,
+          ifUnknown: `if role '${groupOf(i)}' exists now, set adopt: true on this VmRole`,
+        },
       );
-    const monitoring = existing ? await details(ps, i) : { services: [], events: [] };
-    return { id: groupOf(i), outputs: await apply(ps, i, monitoring) };
+    const monitoring: Current = existing ? await details(ps, i) : { owners: [], services: [], events: [] };
+    return { id: groupOf(i), outputs: await apply(ps, i, monitoring), adopted: Boolean(existing) };
   },
   async read(id, current, ctx) {
     const i = current.inputs;
@@ -174,7 +208,10 @@ export const definition = defineResource({
     await ps.exec(
       `remove role '${id}' from cluster '${state.inputs.cluster}' (the VM itself stays)`,
       s.removeRole(state.inputs.cluster, id),
-      900_000,
+      {
+        timeoutMs: 900_000,
+        verify: async () => (await group(ps, { ...state.inputs, roleName: id })) === undefined,
+      },
     );
   },
 });

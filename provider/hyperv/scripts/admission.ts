@@ -8,6 +8,7 @@ import {
   cmd,
   emitJson,
   hashtable,
+  literal,
   paren,
   pipe,
   type Raw,
@@ -36,11 +37,12 @@ export function admissionQuery(cluster: string, candidateVm?: string, hostNodes?
     ),
   };
   if (candidateVm !== undefined) {
+    // `Get-VM -Name` takes a wildcard pattern (a VM named `web[1]` never matches itself, `*`
+    // matches others): list the nodes' VMs and compare names literally (-EQ) instead.
     entries["candidate"] = array(
       pipe(
-        raw(
-          `${cmd("Get-VM", { Name: candidateVm, ErrorAction: "SilentlyContinue" }).text} -ComputerName @${nodes.text}`,
-        ),
+        raw(`Get-VM -ComputerName @${nodes.text}`),
+        raw(`Where-Object -Property 'Name' -EQ -Value ${literal(candidateVm)}`),
         select("Name", "MemoryStartup"),
       ),
     );

@@ -12,6 +12,7 @@ import {
   quiet,
   type Raw,
   raw,
+  secret,
   select,
   setProperty,
   statements,
@@ -103,7 +104,10 @@ export function setHeartbeat(cluster: string, hb: Heartbeat): Raw | undefined {
   return statements(raw(`$c = ${cmd("Get-Cluster", { Name: cluster }).text}`), ...sets);
 }
 
-export function setQuorum(cluster: string, q: Quorum, accessKey?: string): Raw {
+/** The secret the cloud witness script reads (see ExecOptions.secrets): never in the script text. */
+export const WITNESS_KEY_SECRET = "cloudWitnessAccessKey";
+
+export function setQuorum(cluster: string, q: Quorum): Raw {
   switch (q.type) {
     case "none":
       return quiet(cmd("Set-ClusterQuorum", { Cluster: cluster, NoWitness: sw() }));
@@ -117,7 +121,7 @@ export function setQuorum(cluster: string, q: Quorum, accessKey?: string): Raw {
           Cluster: cluster,
           CloudWitness: sw(),
           AccountName: q.accountName,
-          AccessKey: accessKey ?? "",
+          AccessKey: secret(WITNESS_KEY_SECRET),
           Endpoint: q.endpoint,
         }),
       );

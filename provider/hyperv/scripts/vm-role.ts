@@ -50,7 +50,10 @@ export function applySettings(cluster: string, group: string, r: RoleSettings): 
   steps.push(raw("$a = New-Object -TypeName 'System.Collections.Specialized.StringCollection'"));
   for (const n of r.antiAffinityClassNames) steps.push(quiet(raw(`$a.Add(${literal(n)})`)));
   steps.push(raw("$g.AntiAffinityClassNames = $a"));
-  steps.push(cmd("Set-ClusterOwnerNode", { Cluster: cluster, Group: group, Owners: r.preferredOwners }));
+  // -Owners is mandatory and PowerShell refuses an empty collection for it: with no preferred
+  // owners the command is left out (any node may own the role), never sent with `@()`.
+  if (r.preferredOwners.length)
+    steps.push(cmd("Set-ClusterOwnerNode", { Cluster: cluster, Group: group, Owners: r.preferredOwners }));
   return statements(...steps);
 }
 

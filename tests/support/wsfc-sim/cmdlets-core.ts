@@ -212,6 +212,24 @@ const getVmHost: Cmdlet = {
   },
 };
 
+/** PowerShell's WildcardPattern: `*`, `?`, `[abc]`/`[a-c]`, backtick escapes; case-insensitive. */
+export function wildcard(p: string): RegExp {
+  let re = "";
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i]!;
+    if (c === "`" && i + 1 < p.length) re += p[++i]!.replace(/[\\^$.*+?()[\]{}|-]/g, "\\$&");
+    else if (c === "*") re += ".*";
+    else if (c === "?") re += ".";
+    else if (c === "[") {
+      const end = p.indexOf("]", i + 1);
+      if (end < 0) throw new PsError(`The specified wildcard character pattern is not valid: ${p}`);
+      re += `[${p.slice(i + 1, end).replace(/[\\^\]]/g, "\\$&")}]`;
+      i = end;
+    } else re += c.replace(/[\\^$.*+?()[\]{}|-]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`, "is");
+}
+
 function vmObject(host: string, name: string, m: Machine): PsObject {
   const vm = m.vms[name]!;
   return obj("Microsoft.HyperV.PowerShell.VirtualMachine", {
@@ -241,8 +259,10 @@ const getVm: Cmdlet = {
     const out: PsObject[] = [];
     for (const n of (a["computername"] as string[] | undefined) ?? []) {
       const m = machine(w, n);
+      // -Name is a wildcard pattern in Hyper-V (as in PowerShell): `web[1]` never matches itself.
+      const pattern = name === undefined ? undefined : wildcard(name);
       for (const vm of Object.keys(m.vms))
-        if (name === undefined || vm === name) out.push(vmObject(machineName(w, n), vm, m));
+        if (pattern === undefined || pattern.test(vm)) out.push(vmObject(machineName(w, n), vm, m));
     }
     if (name !== undefined && out.length === 0) {
       throw new PsError(`Hyper-V was unable to find a virtual machine with name "${name}".`, {

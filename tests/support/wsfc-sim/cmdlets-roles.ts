@@ -155,7 +155,19 @@ const setOwners: Cmdlet = {
   run(a, ctx) {
     const [, c] = findCluster(ctx.world, String(a["cluster"]));
     const n = groupKey(c, String(a["group"]));
-    c.groups[n]!.preferredOwners = (a["owners"] as string[]).map((o) => nodeKey(c, o));
+    const owners = a["owners"] as string[];
+    // -Owners is mandatory and validated non-empty, as in FailoverClusters: `-Owners @()` fails.
+    if (!owners.length) {
+      throw new PsError(
+        "Cannot validate argument on parameter 'Owners'. The argument is null, empty, or an element of the argument collection contains a null value.",
+        {
+          id: "ParameterArgumentValidationError,Microsoft.FailoverClusters.PowerShell.SetClusterOwnerNodeCommand",
+          category: "InvalidData",
+          target: "Owners",
+        },
+      );
+    }
+    c.groups[n]!.preferredOwners = owners.map((o) => nodeKey(c, o));
     return [];
   },
 };

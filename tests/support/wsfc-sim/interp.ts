@@ -32,6 +32,9 @@ export interface Io {
   err(line: string): void;
 }
 
+/** The caller's variables, seen through `$using:` inside an isolated (remote) script block. */
+const USING = "\u0000using";
+
 const COMMON: Record<string, ParamKind> = {
   erroraction: "string",
   warningaction: "string",
@@ -183,6 +186,7 @@ export class Interp {
         if (isolated) {
           scope.set("erroractionpreference", "Continue");
           scope.set("warningpreference", "Continue");
+          scope.set(USING, vars); // what `$using:name` reads inside a remote script block
         }
         if (!isolated) scope.set("_", under);
         const out: unknown[] = [];
@@ -257,6 +261,13 @@ export class Interp {
         if (n === "true") return true;
         if (n === "false") return false;
         if (n === "null") return null;
+        if (n.startsWith("env:")) return process.env[e.name.slice(4)] ?? null;
+        if (n.startsWith("using:")) {
+          const outer = vars.get(USING) as Map<string, unknown> | undefined;
+          if (!outer)
+            throw new SimRefusal(`$${e.name} outside Invoke-Command (PowerShell refuses $using: there)`);
+          return outer.get(n.slice(6)) ?? null;
+        }
         if (!vars.has(n)) return null;
         return vars.get(n);
       }

@@ -13,6 +13,7 @@
 // and reads stdout and stderr up to the second delimiter on each; any stderr text fails the call.
 // Like `-Command -`, each line is one complete input. A line the simulator cannot parse, or a
 // command, parameter or construct it does not implement, is refused on stderr (never ignored).
+import * as fs from "node:fs";
 import * as readline from "node:readline";
 import { cauCmdlets } from "./cmdlets-cau";
 import { clusterCmdlets } from "./cmdlets-cluster";
@@ -66,8 +67,12 @@ function main(): void {
           return "hang";
         }
         world.journal = [...(world.journal ?? []), line].slice(-300);
+        if (process.env.WSFC_SIM_RECORD)
+          fs.appendFileSync(process.env.WSFC_SIM_RECORD, `${JSON.stringify(line)}\n`);
+        const after = f.afterCommand && line.includes(f.afterCommand.match) ? f.afterCommand.then : undefined;
+        if (after) world.faults = { ...f, afterCommand: undefined };
         interp.runLine(stmts, world);
-        return undefined;
+        return after; // the command ran; with `after`, only its reply is lost
       });
       if (fault === "crash") process.exit(3);
       if (fault === "hang") hung = true;

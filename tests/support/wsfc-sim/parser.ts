@@ -64,7 +64,9 @@ export function tokenize(src: string): Tok[] {
       continue;
     }
     if (c === "$") {
-      const m = /^\$([A-Za-z_][A-Za-z0-9_]*)/.exec(src.slice(i));
+      // `$env:NAME` (secrets reach scripts through the environment) and `$using:name` (a local
+      // variable inside Invoke-Command's script block) are the only scoped forms vmha emits.
+      const m = /^\$((?:env:|using:)?[A-Za-z_][A-Za-z0-9_]*)/.exec(src.slice(i));
       if (!m) fail("a '$' that is not a simple variable");
       out.push({ t: "var", v: m![1]! });
       i += m![0].length;

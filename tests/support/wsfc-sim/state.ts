@@ -101,7 +101,15 @@ export interface World {
   validation: { failures: string[]; warnings: string[] };
   clusters: Record<string, Cluster>;
   /** Faults a test injects: the next `crash` commands make their shell exit; the next `hang` commands make it stop answering for good. */
-  faults?: { crash?: number; hang?: number };
+  faults?: {
+    crash?: number;
+    hang?: number;
+    /**
+     * A lost reply: the next command line containing `match` runs (the world changes), then its
+     * shell stops answering (`hang`) or exits (`crash`), as when WinRM drops mid-command.
+     */
+    afterCommand?: { match: string; then: "hang" | "crash" };
+  };
   /** Every command line the simulator executed (for tests that assert what was sent). */
   journal?: string[];
 }

@@ -114,7 +114,7 @@ describe("connection config", () => {
       /only one of/,
     );
   });
-  it("sends credentials only inside the session set-up script, quoted", () => {
+  it("never puts the password in the session set-up script: the shell reads it from its environment (finding 15)", () => {
     const s = sessionSetup({
       shell: "pwsh",
       computerName: "HV1",
@@ -124,8 +124,9 @@ describe("connection config", () => {
     });
     assert.match(
       s,
-      /New-PSSession -ComputerName 'HV1' -Credential \(New-Object -TypeName 'System.Management.Automation.PSCredential' -ArgumentList 'u', \(ConvertTo-SecureString -String 'p''w' -AsPlainText -Force\)\)/,
+      /New-PSSession -ComputerName 'HV1' -Credential \(New-Object -TypeName 'System.Management.Automation.PSCredential' -ArgumentList 'u', \(ConvertTo-SecureString -String \$env:VMHA_PS_PASSWORD -AsPlainText -Force\)\)/,
     );
+    assert.ok(!s.includes("p'w") && !s.includes("p''w"), s);
   });
 });
 

@@ -68,8 +68,15 @@ describe("str(): literal data whatever the characters", () => {
   });
 
   it("refuses NUL and unpaired surrogates instead of mangling them", () => {
-    assert.throws(() => str("a\u0000b"), /NUL or an unpaired surrogate/);
-    assert.throws(() => str("\ud800"), /NUL or an unpaired surrogate/);
+    assert.throws(() => str("a\u0000b"), /NUL character or an unpaired surrogate/);
+    assert.throws(() => str("\ud800"), /NUL character or an unpaired surrogate/);
+  });
+
+  it("never echoes the refused value: it may be a secret (finding 15)", () => {
+    assert.throws(
+      () => str("P@ss\u0000word"),
+      (e: unknown) => e instanceof Error && !e.message.includes("P@ss") && /value not shown/.test(e.message),
+    );
   });
 });
 

@@ -71,8 +71,8 @@ describe("emitted PowerShell", () => {
 
   it("witnesses, monitoring and CAU", () => {
     assert.equal(
-      setQuorum("C", { type: "cloud", accountName: "acct" }, "k'ey").text,
-      "$null = Set-ClusterQuorum -Cluster 'C' -CloudWitness -AccountName 'acct' -AccessKey 'k''ey'",
+      setQuorum("C", { type: "cloud", accountName: "acct" }).text,
+      "$null = Set-ClusterQuorum -Cluster 'C' -CloudWitness -AccountName 'acct' -AccessKey $vmhaSecret_cloudWitnessAccessKey",
     );
     assert.equal(setQuorum("C", { type: "none" }).text, "$null = Set-ClusterQuorum -Cluster 'C' -NoWitness");
     assert.equal(
