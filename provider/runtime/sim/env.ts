@@ -22,7 +22,11 @@ export function createSimEnv(w: SimWorld, h: SimHost, a: AgentProc): Env {
   return {
     host: h.name,
     store: simStore(w, h, a),
-    lease: { status: () => a.heartbeat.status(), join: (t) => a.heartbeat.join(t), putPresence: () => a.heartbeat.putPresence() },
+    lease: {
+      status: () => a.heartbeat.status(),
+      join: (t) => a.heartbeat.join(t),
+      putPresence: () => a.heartbeat.putPresence(),
+    },
     disk: {
       loadSpec: () => structuredClone(h.disk.spec),
       saveSpec: (doc) => {
@@ -55,7 +59,11 @@ function fence(w: SimWorld, h: SimHost, a: AgentProc, host: string, _d: FenceDev
   const t = w.host(host);
   const fails = t.fenceFailures > 0;
   if (fails) t.fenceFailures--;
-  const d = fails ? (t.fenceFailures % 2 === 0 ? timeoutMs : 50) : Math.min(h.hv.duration("fence"), timeoutMs);
+  const d = fails
+    ? t.fenceFailures % 2 === 0
+      ? timeoutMs
+      : 50
+    : Math.min(h.hv.duration("fence"), timeoutMs);
   return new Promise<boolean>((resolve, reject) => {
     w.engine.after(d, () => {
       if (!fails) {
@@ -102,11 +110,15 @@ function simStore(w: SimWorld, h: SimHost, a: AgentProc): Env["store"] {
           throw new NotPrimaryError(`host ${h.name}`, "no longer holds the election");
         }
         if (expected !== s.managerRevision) {
-          throw new NotPrimaryError(`host ${h.name}`, `manager revision is ${s.managerRevision}, not ${expected}`);
+          throw new NotPrimaryError(
+            `host ${h.name}`,
+            `manager revision is ${s.managerRevision}, not ${expected}`,
+          );
         }
         const before = s.manager;
         s.revision++;
         s.manager = structuredClone(state);
+        s.lastCommitted = s.manager;
         s.managerRevision = s.revision;
         w.inv.afterCommit(h.name, before, s.manager as ManagerState, view);
         return s.revision;

@@ -12,7 +12,8 @@
 //   store latency <ms>              one-way latency of every store call from now on (default 2)
 //   store lose-replies <n>          the next n requests are carried out but their answers lost
 //   store put <key> <json>          an operator/foreign write: spec, manager, reports/<h>,
-//                                   requests/migrate/<id>, maintenance/<h> (not lease-bound)
+//                                   requests/migrate/<id>, maintenance/<h> (not lease-bound);
+//                                   `store put manager "restore"` puts back the last committed state
 //   store delete <key>              e.g. store delete leases/h2 (the key, not the lease)
 //   fence <h> fails [<n>|always] | fence <h> works   (a failing attempt errs or times out)
 //   agent <h> hang | agent <h> resume     SIGSTOP until resume (heartbeat included)
@@ -83,19 +84,27 @@ function onOff(w: string | undefined, line: string): boolean {
 
 function parseStore(a: string | undefined, b: string | undefined, rest: string[]): SimEvent | undefined {
   if (a === "down" || a === "up") return { kind: "store", down: a === "down" };
-  if ((a === "partition" || a === "heal") && b) return { kind: "store-partition", host: b, cut: a === "partition" };
+  if ((a === "partition" || a === "heal") && b)
+    return { kind: "store-partition", host: b, cut: a === "partition" };
   if (a === "election" && b) return { kind: "store-election", ms: parseDuration(b) };
   if (a === "latency" && b) return { kind: "store-latency", ms: parseDuration(/\d$/.test(b) ? `${b}ms` : b) };
   if (a === "lose-replies" && b) return { kind: "store-lose", n: Number(b) };
-  if (a === "put" && b && rest.length) return { kind: "store-put", key: b, value: JSON.parse(rest.join(" ")) };
+  if (a === "put" && b && rest.length)
+    return { kind: "store-put", key: b, value: JSON.parse(rest.join(" ")) };
   if (a === "delete" && b) return { kind: "store-delete", key: b };
   return undefined;
 }
 
-function parseAgent(h: string, b: string | undefined, c: string | undefined, d: string | undefined): SimEvent | undefined {
+function parseAgent(
+  h: string,
+  b: string | undefined,
+  c: string | undefined,
+  d: string | undefined,
+): SimEvent | undefined {
   if (b === "hang" || b === "resume") return { kind: "agent", host: h, hung: b === "hang" };
   if (b === "stall" && c) return { kind: "agent-stall", host: h, ms: parseDuration(c) };
-  if (b === "restart") return { kind: "agent-restart", host: h, afterMs: c === "after" && d ? parseDuration(d) : 0 };
+  if (b === "restart")
+    return { kind: "agent-restart", host: h, afterMs: c === "after" && d ? parseDuration(d) : 0 };
   return undefined;
 }
 
@@ -111,7 +120,8 @@ function parseMisc(verb: string, a: string, b?: string, c?: string): SimEvent | 
     return { kind: "op", op: a as OpKind, min, max: hi ? parseDuration(hi) : min };
   }
   if (verb === "watchdog" && (b === "none" || b === "broken")) return { kind: "watchdog", host: a, what: b };
-  if (verb === "watchdog" && b === "timeout" && c) return { kind: "watchdog", host: a, what: "timeout", ms: parseDuration(c) };
+  if (verb === "watchdog" && b === "timeout" && c)
+    return { kind: "watchdog", host: a, what: "timeout", ms: parseDuration(c) };
   return undefined;
 }
 
@@ -137,7 +147,11 @@ export function parseEvent(line: string): SimEvent | undefined {
     case "maintenance":
       return { kind: verb, host: a!, on: onOff(b, line) };
     case "store":
-      e = parseStore(a, b, [c ?? "", ...rest].filter((x) => x !== ""));
+      e = parseStore(
+        a,
+        b,
+        [c ?? "", ...rest].filter((x) => x !== ""),
+      );
       break;
     case "fence":
       if (b === "works") return { kind: "fence", host: a!, failures: 0 };
@@ -155,7 +169,8 @@ export function parseEvent(line: string): SimEvent | undefined {
     case "skip-round":
       return { kind: "skip-round", host: a! };
     case "spec":
-      if (a === "set" && b && c !== undefined) return { kind: "spec-set", path: b, value: JSON.parse([c, ...rest].join(" ")) };
+      if (a === "set" && b && c !== undefined)
+        return { kind: "spec-set", path: b, value: JSON.parse([c, ...rest].join(" ")) };
       break;
     default:
       if (verb && a) e = parseMisc(verb, a, b, c);
@@ -224,7 +239,9 @@ export function formatEvent(e: SimEvent): string {
     case "vm":
       return `vm ${e.resource} ${e.what}`;
     case "vm-start-fails":
-      return e.host === "*" ? `vm ${e.resource} start-fails everywhere` : `vm ${e.resource} start-fails on ${e.host}`;
+      return e.host === "*"
+        ? `vm ${e.resource} start-fails everywhere`
+        : `vm ${e.resource} start-fails on ${e.host}`;
     case "vm-migrate":
       return `vm ${e.resource} migrate ${e.host}`;
     case "skip-round":

@@ -1,15 +1,15 @@
-// Seeded fuzzing of the whole runtime (core + driver loop on the simulator) with fast-check:
-// random event sequences against a fixed 4-host cluster, the safety invariants after every
-// step (sim/invariants.ts), and at the end -- after healing everything -- the liveness check
-// that every protected resource runs exactly once. A failure is shrunk and printed as a
-// ready-to-save scenario folder (cluster.json + events.txt).
+// Seeded fuzzing of the whole runtime (core + driver loop on the discrete-event simulator) with
+// fast-check: random event sequences (sim/fuzz-events.ts) against a fixed 4-host cluster (h4
+// has no fence device), the safety invariants after every engine event (sim/invariants.ts),
+// and at the end -- after healing everything -- the liveness check that every protected
+// resource runs exactly once. A failure is shrunk and printed as a ready-to-save scenario.
 import fc from "fast-check";
 import type { ClusterSpecInput } from "../core/spec";
 import { formatEvent, type SimEvent } from "./events";
+import { eventArb, FUZZ_HOSTS, FUZZ_RESOURCES } from "./fuzz-events";
 import { runScenario } from "./runner";
 
-export const FUZZ_HOSTS = ["h1", "h2", "h3", "h4"];
-export const FUZZ_RESOURCES = ["web", "db", "db2", "app", "vip", "batch", "big"];
+export { eventArb, FUZZ_HOSTS, FUZZ_RESOURCES };
 
 const fence = (plug: string) => ({ agent: "fence_vmha_sim", params: { plug } });
 
@@ -56,70 +56,14 @@ export const FUZZ_CLUSTER: ClusterSpecInput = {
   },
 };
 
-const host = fc.constantFrom(...FUZZ_HOSTS);
-const res = fc.constantFrom(...FUZZ_RESOURCES);
-
-export const eventArb: fc.Arbitrary<SimEvent> = fc.oneof(
-  {
-    weight: 6,
-    arbitrary: fc.integer({ min: 1, max: 16 }).map((n): SimEvent => ({ kind: "advance", ms: n * 250 })),
-  },
-  {
-    weight: 3,
-    arbitrary: fc.tuple(host, fc.boolean()).map(([h, on]): SimEvent => ({ kind: "power", host: h, on })),
-  },
-  {
-    weight: 2,
-    arbitrary: fc.tuple(host, fc.boolean()).map(([h, on]): SimEvent => ({ kind: "network", host: h, on })),
-  },
-  {
-    weight: 2,
-    arbitrary: fc
-      .tuple(host, fc.boolean())
-      .map(([h, cut]): SimEvent => ({ kind: "store-partition", host: h, cut })),
-  },
-  { weight: 1, arbitrary: fc.boolean().map((down): SimEvent => ({ kind: "store", down })) },
-  {
-    weight: 2,
-    arbitrary: fc
-      .tuple(host, fc.constantFrom(1, 2, 5, Number.POSITIVE_INFINITY))
-      .map(([h, failures]): SimEvent => ({ kind: "fence", host: h, failures })),
-  },
-  { weight: 1, arbitrary: host.map((h): SimEvent => ({ kind: "agent", host: h, hung: true })) },
-  {
-    weight: 3,
-    arbitrary: fc
-      .tuple(res, fc.constantFrom("crash", "hang", "unhealthy", "recover" as const))
-      .map(([r, what]): SimEvent => ({ kind: "vm", resource: r, what })),
-  },
-  {
-    weight: 1,
-    arbitrary: fc
-      .tuple(res, host)
-      .map(([r, h]): SimEvent => ({ kind: "vm-start-fails", resource: r, host: h })),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.tuple(res, host).map(([r, h]): SimEvent => ({ kind: "vm-migrate", resource: r, host: h })),
-  },
-  {
-    weight: 2,
-    arbitrary: fc
-      .tuple(host, fc.boolean())
-      .map(([h, on]): SimEvent => ({ kind: "maintenance", host: h, on })),
-  },
-  { weight: 1, arbitrary: fc.constant<SimEvent>({ kind: "skip-round", host: "primary" }) },
-  {
-    weight: 1,
-    arbitrary: fc
-      .tuple(fc.constantFrom("big", "web", "app"), fc.constantFrom("started", "stopped"))
-      .map(([r, state]): SimEvent => ({ kind: "spec-set", path: `resources.${r}.state`, value: state })),
-  },
-);
-
 /** Events that undo every fault, then time to settle. */
 export function healing(settleMs = 12_000): SimEvent[] {
-  const out: SimEvent[] = [{ kind: "store", down: false }];
+  const out: SimEvent[] = [
+    { kind: "store", down: false },
+    { kind: "store-latency", ms: 2 },
+    { kind: "store-put", key: "manager", value: "restore" },
+    { kind: "store-put", key: "spec", value: FUZZ_CLUSTER },
+  ];
   for (const h of FUZZ_HOSTS) {
     out.push(
       { kind: "power", host: h, on: true },
@@ -127,6 +71,7 @@ export function healing(settleMs = 12_000): SimEvent[] {
       { kind: "store-partition", host: h, cut: false },
       { kind: "fence", host: h, failures: 0 },
       { kind: "agent", host: h, hung: false },
+      { kind: "libvirt", host: h, ms: 0, hang: false },
       { kind: "maintenance", host: h, on: false },
     );
   }
@@ -134,16 +79,19 @@ export function healing(settleMs = 12_000): SimEvent[] {
     out.push({ kind: "vm", resource: r, what: "recover" }, { kind: "vm", resource: r, what: "start-works" });
   // hosts whose lease had already expired are still fenced (powered off) after the network
   // heals: power everything on once more when that is over, then let the cluster settle
-  out.push({ kind: "advance", ms: 3000 });
+  out.push({ kind: "advance", ms: 4000 });
   for (const h of FUZZ_HOSTS) out.push({ kind: "power", host: h, on: true });
   out.push({ kind: "advance", ms: settleMs });
   return out;
 }
 
 /** Runs one sequence; returns the problems (empty = fine). */
-export async function checkSequence(events: SimEvent[]): Promise<string[]> {
-  const r = await runScenario(FUZZ_CLUSTER, [...events, ...healing()], { verbose: false });
-  return [...r.violations, ...r.world.inv.settled().map((s) => `after healing: ${s}`)];
+export async function checkSequence(events: SimEvent[], seed = 1): Promise<string[]> {
+  const r = await runScenario(FUZZ_CLUSTER, [...events, ...healing()], { verbose: false, seed });
+  const ignore = process.env.VMHA_SIM_IGNORE ? new RegExp(process.env.VMHA_SIM_IGNORE) : undefined;
+  const all = [...r.violations, ...r.world.inv.settled().map((s) => `after healing: ${s}`)];
+  // exploration only: skip violations already reported (never set in npm test)
+  return ignore ? all.filter((v) => !ignore.test(v)) : all;
 }
 
 export interface FuzzResult {
@@ -153,18 +101,21 @@ export interface FuzzResult {
 }
 
 export async function fuzz(opts: { runs: number; seed: number; maxEvents?: number }): Promise<FuzzResult> {
-  const seqArb = fc.array(eventArb, { minLength: 1, maxLength: opts.maxEvents ?? 24 });
-  const prop = fc.asyncProperty(seqArb, async (events) => {
-    const problems = await checkSequence(events);
+  const seqArb = fc.tuple(
+    fc.array(eventArb, { minLength: 1, maxLength: opts.maxEvents ?? 24 }),
+    fc.integer({ min: 1, max: 1e6 }),
+  );
+  const prop = fc.asyncProperty(seqArb, async ([events, seed]) => {
+    const problems = await checkSequence(events, seed);
     if (problems.length) throw new Error(problems.slice(0, 5).join("\n"));
   });
   const d = await fc.check(prop, { numRuns: opts.runs, seed: opts.seed });
   if (!d.failed) {
     return { ok: true, runs: d.numRuns, report: `fuzz: ${d.numRuns} sequences passed (seed ${opts.seed})` };
   }
-  const events = d.counterexample?.[0] ?? [];
+  const [events, simSeed] = d.counterexample?.[0] ?? [[], 1];
   const scenario = [
-    `# fuzz failure: seed ${opts.seed}, path ${d.counterexamplePath}, ${d.numShrinks} shrinks`,
+    `# fuzz failure: seed ${opts.seed}, path ${d.counterexamplePath}, ${d.numShrinks} shrinks, sim seed ${simSeed}`,
     ...(d.errorInstance instanceof Error ? d.errorInstance.message : String(d.errorInstance))
       .split("\n")
       .map((l) => `# ${l}`),
@@ -174,7 +125,7 @@ export async function fuzz(opts: { runs: number; seed: number; maxEvents?: numbe
   ].join("\n");
   const report = [
     `fuzz: FAILED after ${d.numRuns} sequence(s), seed ${opts.seed}`,
-    "--- save as tests/scenarios/<name>/events.txt ---",
+    "--- save as tests/scenarios/<name>/events.txt (and `sim-seed` in README) ---",
     scenario,
     "--- cluster.json ---",
     JSON.stringify(FUZZ_CLUSTER, null, 2),

@@ -55,7 +55,13 @@ export class SimHeartbeat implements Heartbeat {
   /** The lease the world booted this host with (scenarios start with every host joined). */
   adopt(id: number): void {
     const ttlMs = this.w.store.leases.get(id)!.ttlMs;
-    this.s = { id: String(id), generation: 1, lastAckSentAt: this.a.env.clock.now(), ttlMs, askedTtlMs: ttlMs };
+    this.s = {
+      id: String(id),
+      generation: 1,
+      lastAckSentAt: this.a.env.clock.now(),
+      ttlMs,
+      askedTtlMs: ttlMs,
+    };
   }
 
   async join(ttlMs: number): Promise<void> {
@@ -65,7 +71,13 @@ export class SimHeartbeat implements Heartbeat {
     const id = await storeCall(this.w, this.h, "join", () => this.w.store.grant(this.h.name, ttl));
     // the old lease (a swap) is revoked once the new one holds: keys bound to it go with it
     if (old !== id) this.w.store.leases.delete(old);
-    this.s = { id: String(id), generation: this.s.generation + 1, lastAckSentAt: sentAt, ttlMs: ttl, askedTtlMs: ttlMs };
+    this.s = {
+      id: String(id),
+      generation: this.s.generation + 1,
+      lastAckSentAt: sentAt,
+      ttlMs: ttl,
+      askedTtlMs: ttlMs,
+    };
   }
 
   async putPresence(): Promise<void> {

@@ -10,9 +10,10 @@
 //           then destroy
 //   kill    200-300 (virsh destroy)       migrate 800-1500 (atomic switch at the end)
 //   list    5-20                           monitor 5-20          fence 300-800 per attempt
+
+import { timingWindows } from "../core/timing";
 import type { MonitorResult, ResourceSpec } from "../env";
 import { RetryableError, TerminalError } from "../env";
-import { timingWindows } from "../core/timing";
 import type { AgentProc, SimHost, SimWorld } from "./world";
 
 export type OpKind = "start" | "stop" | "kill" | "migrate" | "list" | "monitor" | "fence";
@@ -116,7 +117,7 @@ export class Hypervisor {
 
   start(a: AgentProc, name: string): Promise<void> {
     const { w, h } = this;
-    w.inv.onStartCall(name, h.name);
+    w.inv.onStartCall(name, h.name, h);
     return this.call(a, `resource ${name}`, (done) => {
       const d = this.duration("start");
       const fails = this.startFails.has(name) || this.startFails.has("*");
@@ -182,7 +183,7 @@ export class Hypervisor {
 
   migrate(a: AgentProc, name: string, target: string): Promise<void> {
     const { w, h } = this;
-    w.inv.onStartCall(name, target);
+    w.inv.onStartCall(name, target, h);
     return this.call(a, `resource ${name}`, (done) => {
       if (!this.running.has(name)) {
         w.engine.after(10, () =>
@@ -193,16 +194,19 @@ export class Hypervisor {
         return;
       }
       const boot = h.boot;
+      // the destination QEMU dies with its host: a target power-cycled meanwhile fails it
+      const targetBoot = w.hosts.get(target)?.boot;
       w.engine.after(this.duration("migrate"), () => {
         if (h.boot !== boot) return;
         const t = w.hosts.get(target);
-        const why = !t?.power
-          ? `migration target ${target} is off`
-          : h.networkOff || t.networkOff
-            ? `no network between ${h.name} and ${target}`
-            : !this.running.has(name)
-              ? `${name} stopped during the migration`
-              : undefined;
+        const why =
+          !t?.power || t.boot !== targetBoot
+            ? `migration target ${target} is off`
+            : h.networkOff || t.networkOff
+              ? `no network between ${h.name} and ${target}`
+              : !this.running.has(name)
+                ? `${name} stopped during the migration`
+                : undefined;
         if (why || !t) {
           done(() => {
             throw new RetryableError(`resource ${name}`, why ?? "no target");

@@ -60,6 +60,8 @@ export class Invariants {
   private readonly fencedAt = new Map<string, number>();
   private readonly faultUntil = new Map<string, number>();
   private readonly outages: Array<{ start: number; end?: number }> = [];
+  /** The last state each primary committed (its own decisions act on it before it reads again). */
+  private readonly ownCommit = new Map<string, { rev: number; state: ManagerState }>();
 
   constructor(private readonly w: SimWorld) {}
 
@@ -106,7 +108,10 @@ export class Invariants {
 
   crash(h: SimHost, err: unknown): void {
     this.hostFault(h.name, this.w.now + this.w.restartDelayMs);
-    this.fail("agent-crash", `the agent on ${h.name} crashed: ${err instanceof Error ? err.message : String(err)}`);
+    this.fail(
+      "agent-crash",
+      `the agent on ${h.name} crashed: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 
   onLog(r: LogRecord): void {
@@ -114,7 +119,11 @@ export class Invariants {
       this.fail("agent-crash", `${r.host}: ${r.message.split("\n")[0]}`);
     } else if (r.subject === "isolation") {
       this.falseAlarm(r.host, "isolated itself");
-    } else if (r.subject.startsWith("host ") && r.message.startsWith("fence attempt") && r.message.includes(" through ")) {
+    } else if (
+      r.subject.startsWith("host ") &&
+      r.message.startsWith("fence attempt") &&
+      r.message.includes(" through ")
+    ) {
       this.falseAlarm(r.subject.slice(5), `was fenced by ${r.host}`);
     }
   }
@@ -135,16 +144,32 @@ export class Invariants {
       longest = Math.max(longest, cur.end - cur.start);
     }
     if (longest < t.leaseTtlMs) {
-      this.fail("false-isolation", `${host} ${what}, though it had no fault and the longest store outage was ${longest} ms`);
+      this.fail(
+        "false-isolation",
+        `${host} ${what}, though it had no fault and the longest store outage was ${longest} ms`,
+      );
     }
   }
 
-  /** Invariant 2, when the hypervisor is asked to start r on host (or to migrate it there). */
-  onStartCall(r: string, host: string): void {
-    const alive = this.w.store.hostAlive(host);
-    const st = this.hostState(host);
+  /**
+   * Invariant 2, when the hypervisor is asked to start r on host (or to migrate it there) by
+   * `caller`'s agent: the host's lease lives in the store, and the committed state the caller
+   * decided on says the host is online/maintenance (a commit the caller could not have read yet
+   * is judged by the freeing rules, not here).
+   */
+  onStartCall(r: string, host: string, caller: SimHost): void {
+    const h = this.w.hosts.get(host);
+    const id = h?.agent?.heartbeat.status().id;
+    const alive = id ? this.w.store.leaseAlive(Number(id)) : this.w.store.hostAlive(host);
+    const view = caller.agent?.runtime.view;
+    const own = this.ownCommit.get(caller.name);
+    const m = own && own.rev > (view?.managerRevision ?? 0) ? own.state : view?.manager;
+    const st = m?.hosts[host]?.state;
     if (!alive || (st !== "online" && st !== "maintenance")) {
-      this.fail("start-not-online", `${r} started on ${host}, which is ${st ?? "unknown"} (lease ${alive ? "alive" : "expired"})`);
+      this.fail(
+        "start-not-online",
+        `${r} started on ${host}, which is ${st ?? "unknown"} (lease ${alive ? "alive" : "expired"})`,
+      );
     }
   }
 
@@ -157,7 +182,10 @@ export class Invariants {
       const proven = (this.fencedAt.get(y) ?? -1) >= e.at;
       const deadline = e.at + t.selfFenceDeadlineMs - t.maxClockSkewMs;
       if (!proven && this.w.now < deadline) {
-        this.fail("early-recovery", `${r} recovered on ${host} at ${fmtTime(this.w.now)}, before ${y} was fenced or its deadline ${fmtTime(deadline)}`);
+        this.fail(
+          "early-recovery",
+          `${r} recovered on ${host} at ${fmtTime(this.w.now)}, before ${y} was fenced or its deadline ${fmtTime(deadline)}`,
+        );
       }
     }
   }
@@ -168,14 +196,21 @@ export class Invariants {
     if (open.length === 0) return;
     const a = h.agent;
     const seen = a?.runtime.view?.manager?.hosts[h.name]?.state;
-    const why = !this.w.store.hostAlive(h.name)
+    // the agent's own lease; a fresh agent (none yet) is judged by the one its host was known by
+    const id = a?.heartbeat.status().id;
+    const lease = id ? Number(id) : this.w.store.presence.get(h.name);
+    const why = !this.w.store.leaseAlive(lease)
       ? "its lease expired in the store"
       : seen && FAILING.has(seen)
         ? `its agent read that it is ${seen}`
         : a?.runtime.local.isolated
           ? "its agent is isolated"
           : undefined;
-    if (why) this.fail("pet-while-isolated", `${h.name} ${arm ? "armed" : "petted"} its watchdog while running ${open.join(", ")}: ${why}`);
+    if (why)
+      this.fail(
+        "pet-while-isolated",
+        `${h.name} ${arm ? "armed" : "petted"} its watchdog while running ${open.join(", ")}: ${why}`,
+      );
   }
 
   /** After every engine event. */
@@ -190,9 +225,16 @@ export class Invariants {
     const k = w.timing.keepaliveIntervalMs;
     const deciders = [...w.hosts.values()].filter((h) => {
       const a = h.agent;
-      return a && h.stalledUntil === undefined && w.reachable(h) && a.runtime.local.primary && (a.lastIterationEnd ?? -1e9) >= w.now - k;
+      return (
+        a &&
+        h.stalledUntil === undefined &&
+        w.reachable(h) &&
+        a.runtime.local.primary &&
+        (a.lastIterationEnd ?? -1e9) >= w.now - k
+      );
     });
-    if (deciders.length > 1) this.fail("two-primaries", `${deciders.map((h) => h.name).join(" and ")} both act as primary`);
+    if (deciders.length > 1)
+      this.fail("two-primaries", `${deciders.map((h) => h.name).join(" and ")} both act as primary`);
   }
 
   /** Keeps `failed` in step with the store and the committed state. */
@@ -202,15 +244,28 @@ export class Invariants {
       const alive = w.store.hostAlive(h.name);
       const st = this.hostState(h.name);
       const f = this.failed.get(h.name);
-      if (!f && (!alive || (st && FAILING.has(st)))) {
+      // a deleted presence key (the lease lives) counts from the commit that suspected it
+      const expired = !alive && !w.store.presenceDeletedAt.has(h.name);
+      if (!f && (expired || (st && FAILING.has(st)))) {
         const at = alive ? w.now : w.store.presenceGoneAt(h.name);
-        this.failed.set(h.name, { at, running: new Set(h.power ? h.hv.running : []) });
+        this.failed.set(h.name, { at, running: this.onHost(h) });
       } else if (f && alive && (st === "online" || st === "maintenance")) {
         this.failed.delete(h.name);
       } else if (f && h.power) {
         for (const r of h.hv.running) f.running.add(r);
       }
     }
+  }
+
+  /** What runs on h, and what the committed state assigns to it (a dead host's may not run). */
+  private onHost(h: SimHost): Set<string> {
+    const out = new Set(h.power ? h.hv.running : []);
+    const res = this.manager()?.resources;
+    if (res && typeof res === "object") {
+      for (const [r, rec] of Object.entries(res))
+        if (rec && (rec.node === h.name || rec.target === h.name)) out.add(r);
+    }
+    return out;
   }
 
   /** (a) */
@@ -224,7 +279,10 @@ export class Invariants {
       if (wd === undefined || wd > t.watchdogTimeoutMs) continue;
       const open = [...h.hv.running].filter((r) => this.mustStop(r));
       if (open.length) {
-        this.fail("fencing-deadline", `${y} still runs ${open.join(", ")} past its deadline ${fmtTime(f.at + t.selfFenceDeadlineMs)} (lease gone at ${fmtTime(f.at)})`);
+        this.fail(
+          "fencing-deadline",
+          `${y} still runs ${open.join(", ")} past its deadline ${fmtTime(f.at + t.selfFenceDeadlineMs)} (lease gone at ${fmtTime(f.at)})`,
+        );
       }
     }
   }
@@ -233,13 +291,14 @@ export class Invariants {
 
   afterCommit(by: string, before: unknown, after: ManagerState, view: StoreView | undefined): void {
     this.observe();
+    this.ownCommit.set(by, { rev: this.w.store.managerRevision, state: after });
     const prev = before && typeof before === "object" ? (before as Partial<ManagerState>) : undefined;
     this.admission(prev, after);
     if (prev?.resources && prev.hosts) this.proofs(by, prev as ManagerState, after, view);
     for (const [h, rec] of Object.entries(after.hosts)) {
       if (FAILING.has(rec.state) && !this.failed.has(h)) {
         const x = this.w.hosts.get(h);
-        this.failed.set(h, { at: this.w.now, running: new Set(x?.power ? x.hv.running : []) });
+        if (x) this.failed.set(h, { at: this.w.now, running: this.onHost(x) });
       }
     }
   }
@@ -251,11 +310,15 @@ export class Invariants {
       // disabled: HA lets go of it where it is (nobody starts it elsewhere)
       if (!a || b.state === "stopped" || b.state === "disabled" || a.state === "disabled") continue;
       for (const x of new Set([b.node, b.target])) {
-        if (!x || a.node === x || a.target === x) continue;
+        // leaving `recovering` settles where it runs: that needs proof even when it stays on x
+        const settles = b.state === "recovering" && a.state !== "recovering";
+        if (!x || ((a.node === x || a.target === x) && !settles)) continue;
         if (this.proven(x, r, before, after)) continue;
         const rep = view?.reports[x];
         const fresh = rep && rep.listed && rep.managerRevision > (b.rev ?? -1);
         if (fresh && !rep.running.includes(r) && !rep.busy.includes(r)) continue;
+        // kept where a fresh report shows it running (an isolation-none resource on a host back)
+        if (fresh && a.node === x && rep.running.includes(r)) continue;
         if (b.state === "migrating" && a.node && a.node === b.target) {
           const arr = view?.reports[a.node];
           if (arr?.listed && arr.running.includes(r) && arr.managerRevision > (b.rev ?? -1)) continue;
@@ -283,9 +346,13 @@ export class Invariants {
 
   private admission(before: Partial<ManagerState> | undefined, after: ManagerState): void {
     const w = this.w;
-    const newly = Object.entries(after.resources).filter(([r, rec]) => rec.admitted && !before?.resources?.[r]?.admitted);
+    const newly = Object.entries(after.resources).filter(
+      ([r, rec]) => rec.admitted && !before?.resources?.[r]?.admitted,
+    );
     if (newly.length === 0) return;
-    const hosts = Object.keys(w.spec.hosts).filter((h) => after.hosts[h]?.state === "online" && w.store.hostAlive(h));
+    const hosts = Object.keys(w.spec.hosts).filter(
+      (h) => after.hosts[h]?.state === "online" && w.store.hostAlive(h),
+    );
     let cpu = 0;
     let mem = 0;
     for (const [r, rec] of Object.entries(after.resources)) {

@@ -20,7 +20,11 @@ export interface RunOptions {
   setup?: (w: SimWorld) => void;
 }
 
-export async function runScenario(cluster: unknown, events: SimEvent[], opts: RunOptions = {}): Promise<RunResult> {
+export async function runScenario(
+  cluster: unknown,
+  events: SimEvent[],
+  opts: RunOptions = {},
+): Promise<RunResult> {
   const w = new SimWorld(cluster, opts.seed ?? 1);
   w.verbose = opts.verbose ?? true;
   w.brokenDecide = opts.decide;
@@ -71,11 +75,12 @@ export function apply(w: SimWorld, e: Exclude<SimEvent, { kind: "advance" }>): v
       s.loseReplies += e.n;
       return;
     case "store-put":
+      if (s.down) return; // etcdctl gets no answer either
       if (e.key === "spec") w.setSpec(e.value);
       else s.put(e.key, e.value);
       return;
     case "store-delete":
-      s.delete(e.key);
+      if (!s.down) s.delete(e.key);
       return;
     case "fence":
       w.host(e.host).fenceFailures = e.failures;
@@ -97,7 +102,24 @@ export function apply(w: SimWorld, e: Exclude<SimEvent, { kind: "advance" }>): v
 
 function applyHost(
   w: SimWorld,
-  e: Extract<SimEvent, { kind: "agent" | "agent-stall" | "agent-restart" | "skip-round" | "libvirt" | "clock-step" | "clock-rate" | "clock-wall" | "op" | "watchdog" | "vm" | "vm-start-fails" }>,
+  e: Extract<
+    SimEvent,
+    {
+      kind:
+        | "agent"
+        | "agent-stall"
+        | "agent-restart"
+        | "skip-round"
+        | "libvirt"
+        | "clock-step"
+        | "clock-rate"
+        | "clock-wall"
+        | "op"
+        | "watchdog"
+        | "vm"
+        | "vm-start-fails";
+    }
+  >,
 ): void {
   switch (e.kind) {
     case "agent":
@@ -144,7 +166,8 @@ function applyHost(
       vm(w, e.resource, e.what);
       return;
     case "vm-start-fails":
-      for (const h of w.hosts.values()) if (e.host === "*" || h.name === e.host) h.hv.startFails.add(e.resource);
+      for (const h of w.hosts.values())
+        if (e.host === "*" || h.name === e.host) h.hv.startFails.add(e.resource);
       return;
   }
 }

@@ -30,6 +30,8 @@ export class SimStore {
   election: { host: string; leaseId: number } | undefined;
   manager: unknown;
   managerRevision = 0;
+  /** The last manager state a primary committed (`store restore manager` puts it back). */
+  lastCommitted: unknown;
   readonly reports = new Map<string, { value: unknown; leaseId?: number }>();
   readonly maintenance = new Set<string>();
   readonly migrate = new Map<string, unknown>();
@@ -109,7 +111,9 @@ export class SimStore {
       primary: this.primary(),
       reports: reports as StoreView["reports"],
       maintenance: [...this.maintenance].sort(),
-      migrateRequests: [...this.migrate.values()].map((v) => structuredClone(v)) as StoreView["migrateRequests"],
+      migrateRequests: [...this.migrate.values()].map((v) =>
+        structuredClone(v),
+      ) as StoreView["migrateRequests"],
     };
   }
 
@@ -120,7 +124,7 @@ export class SimStore {
       this.spec = value;
       this.specRevision = this.revision;
     } else if (key === "manager") {
-      this.manager = value;
+      this.manager = value === "restore" ? structuredClone(this.lastCommitted) : value;
       this.managerRevision = this.revision;
     } else if (key.startsWith("reports/")) {
       this.reports.set(key.slice(8), { value });
@@ -185,7 +189,9 @@ export function storeCall<T>(w: SimWorld, h: SimHost, what: string, apply: () =>
     w.deliver(h, inc, w.store.timeoutMs, () => {
       if (settled) return;
       settled = true;
-      reject(new StoreUnavailableError(`host ${h.name}`, `${what}: no answer within ${w.store.timeoutMs} ms`));
+      reject(
+        new StoreUnavailableError(`host ${h.name}`, `${what}: no answer within ${w.store.timeoutMs} ms`),
+      );
     });
     storeRequest(
       w,

@@ -7,14 +7,15 @@
 // hypervisor's operations still complete), crash and restart without power loss (fresh
 // memory and heartbeat; VMs and disk kept). Ground truth (what the hypervisors run, what the
 // watchdogs saw) is what the invariant checker (sim/invariants.ts) judges.
-import { type AgentRuntime, newAgentRuntime, runIteration } from "../core/driver";
+
 import type { decide } from "../core/decide";
+import { type AgentRuntime, newAgentRuntime, runIteration } from "../core/driver";
 import { type ClusterSpec, parseSpec, tryParseSpec } from "../core/spec";
 import type { Env, LogRecord } from "../env";
 import { Engine, Rng } from "./engine";
 import { createSimEnv } from "./env";
 import { SimHeartbeat } from "./heartbeat";
-import { Hypervisor, type OpTimes, defaultOpTimes } from "./hypervisor";
+import { defaultOpTimes, Hypervisor, type OpTimes } from "./hypervisor";
 import { Invariants } from "./invariants";
 import { SimStore } from "./store";
 
@@ -109,7 +110,13 @@ export class SimWorld {
       incarnations: 0,
       hv: undefined as unknown as Hypervisor,
       fenceFailures: 0,
-      wd: { device: true, timeoutMs: this.timing.watchdogTimeoutMs, broken: false, armed: false, lastPet: this.now },
+      wd: {
+        device: true,
+        timeoutMs: this.timing.watchdogTimeoutMs,
+        broken: false,
+        armed: false,
+        lastPet: this.now,
+      },
       // monotonic clocks of different hosts share no origin (each counts from its own boot)
       clock: { wallOffset: (i + 1) * 3_600_000, rate: 1, wallMode: false },
       disk: {},
