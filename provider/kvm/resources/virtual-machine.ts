@@ -3,6 +3,7 @@ import { virtualMachineSchema } from "./virtual-machine.schema";
 
 export const definition = entryDefinition(virtualMachineSchema, {
   label: "vm",
+  bulkField: "domainXml",
   toSpec: (i) => ({
     kind: "vm",
     params: { domainXml: i.domainXml },
