@@ -23,7 +23,11 @@ describe("simulator scenarios", () => {
   for (const dir of dirs) {
     it(path.basename(dir), async () => {
       const o = await replay(dir);
-      assert.deepEqual(o.violations, [], `invariant violations in ${o.name}`);
+      // a scenario that shows a core bug not fixed yet says so in its README ("expect: violation")
+      const readme = fs.readFileSync(path.join(dir, "README.md"), "utf8");
+      if (/^expect: violation/m.test(readme))
+        assert.ok(o.violations.length > 0, `${o.name} no longer fails: drop its marker`);
+      else assert.deepEqual(o.violations, [], `invariant violations in ${o.name}`);
       assert.ok(o.expected !== undefined, `${o.name}: no log.expect (run npm run sim -- --rewrite ${dir})`);
       const diff = firstDiff(o.expected, o.log);
       assert.equal(diff, "", `${o.name}: log differs from log.expect\n${diff}`);
