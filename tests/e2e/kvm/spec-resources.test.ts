@@ -44,7 +44,8 @@ const fencePassword = "ipmi-secret-pw";
 const program = async () => {
   const cluster = new kvm.Cluster("c", {
     name: "spec-test",
-    etcd: { endpoints: [etcd.endpoint] },
+    // Fence secrets go over plain HTTP to this loopback etcd: allowed only when said (finding 10).
+    etcd: { endpoints: [etcd.endpoint], insecure: true },
     hosts: {
       h1: { cpu: 4, memoryMiB: 4096, address: "192.0.2.11" },
       h2: { cpu: 4, memoryMiB: 4096 },
@@ -125,6 +126,13 @@ describe("KVM resources write the runtime's spec (real engine, real etcd)", () =
     );
     assert.ok(!JSON.stringify(doc).includes("ipmi-secret-pw"), "a fence secret must never enter the spec");
     assert.ok(!stateText(s).includes("ipmi-secret-pw"), "a fence secret leaked into the Pulumi state");
+    // Read from the state, not stack outputs: a program output of a resource whose create fails
+    // (the unreachable test below) rejects after the engine has gone.
+    const st = await s.stack.exportStack();
+    const outs = (n: string) =>
+      (st.deployment.resources ?? []).find((r: { urn: string }) => r.urn.endsWith(`::${n}`))?.outputs ?? {};
+    assert.equal(outs("ipmi").insecureEtcd, true, "secrets sent over plain HTTP are reported");
+    assert.equal(outs("c").insecureEtcd, undefined, "the cluster sent nothing secret");
   });
 
   it("updates priority, reservations and monitoring in place", async () => {
@@ -224,7 +232,7 @@ describe("KVM resources write the runtime's spec (real engine, real etcd)", () =
     assert.ok(o.error, "up must fail without etcd");
     assert.match(
       o.diagnostics.join("\n"),
-      /cluster spec-test: write spec: after 4 attempts: cluster spec-test: etcd unreachable/,
+      /cluster spec-test: write spec: after 4 attempts: cluster spec-test: etcd of cluster spec-test unreachable/,
     );
     const st = await s.stack.exportStack();
     const kvmResources = (st.deployment.resources ?? []).filter((r: { type: string }) =>
