@@ -74,7 +74,14 @@ function main(): void {
       buf += d;
       const i = buf.indexOf("\n");
       if (i < 0) return;
-      const answer = handle(buf.slice(0, i), sock.remoteAddress);
+      let answer: string;
+      try {
+        answer = handle(buf.slice(0, i), sock.remoteAddress);
+      } catch (err) {
+        // A failed boot (e.g. tini slow to appear on a loaded machine) is an answer, not a dead BMC.
+        answer = `error ${err instanceof Error ? err.message : String(err)}`;
+        process.stderr.write(`${new Date().toISOString()} ${buf.slice(0, i)}: ${answer}\n`);
+      }
       sock.end(`${answer}\n`);
     });
     sock.on("error", () => {});

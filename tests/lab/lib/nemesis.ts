@@ -267,7 +267,11 @@ export class Nemesis {
 
   private async powerOn(h: string): Promise<string> {
     if (powerState(h) === "on") return "already on";
-    const a = await askBmc(`on ${h} by=nemesis`, 60000).catch((e: unknown) => String(e));
+    let a = "";
+    for (let i = 0; i < 3 && a !== "ok"; i++) {
+      if (i > 0) await sleep(1000);
+      a = await askBmc(`on ${h} by=nemesis`, 60000).catch((e: unknown) => String(e));
+    }
     return a;
   }
 
