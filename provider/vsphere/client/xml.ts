@@ -112,6 +112,9 @@ const parser = new XMLParser({
   trimValues: false,
   textNodeName: "#text",
   processEntities: true,
+  // Numeric character references too: Go's encoding/xml (govmomi, and so vcsim) writes `"` as
+  // `&#34;`, which the five named XML entities alone leave undecoded in every string read back.
+  htmlEntities: true,
 });
 
 export function parseXml(text: string): Node {

@@ -93,4 +93,9 @@ describe("vim25 XML", () => {
     assert.deepEqual(list(r["one"]).map(moref), [{ type: "Datastore", value: "ds-1" }]);
     assert.deepEqual(list(undefined), []);
   });
+
+  it("decodes numeric character references as Go's encoding/xml (vcsim) writes them", () => {
+    const doc = parseXml("<r><v>{&#34;owner&#34;:&#34;a&#34;} &#x3C; &amp;</v></r>");
+    assert.equal(str(doc["r"], "v"), '{"owner":"a"} < &');
+  });
 });
