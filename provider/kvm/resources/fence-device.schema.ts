@@ -9,6 +9,9 @@ const param = z
   .string()
   .regex(/^[a-z][a-z0-9_-]*$/, "fence-agents option names are lower-case, e.g. ip, username, plug");
 
+/** fence-agents options that hold a secret (passwd, password, snmp_priv_passwd, ...). */
+const SECRET_OPTION = /passw(or)?d$/;
+
 export const fenceDeviceSchema = defineSchema({
   key: "kvm:FenceDevice",
   module: "provider/kvm/resources/fence-device",
@@ -32,6 +35,22 @@ export const fenceDeviceSchema = defineSchema({
       secretParams: z.record(param, z.string()).default({}).describe("Secret options (password, ...)."),
     })
     .superRefine((v, ctx) => {
+      // Plain params go into the spec and Pulumi state in clear text: a password there leaks.
+      const plain: Array<[string[], Record<string, string>]> = [
+        [["params"], v.params],
+        ...Object.entries(v.hosts).map(([h, p]): [string[], Record<string, string>] => [["hosts", h], p]),
+      ];
+      for (const [at, p] of plain) {
+        for (const k of Object.keys(p)) {
+          if (!SECRET_OPTION.test(k)) continue;
+          ctx.addIssue({
+            code: "custom",
+            // The path of the map, not of the value: check() failures quote the value they are on.
+            path: at,
+            message: `${k} is a secret: move it to secretParams (kept out of the spec, encrypted in Pulumi state)`,
+          });
+        }
+      }
       // Finding 10: a BMC password written over plain HTTP is readable by anyone on the path.
       if (Object.keys(v.secretParams).length > 0 && isPlaintext(v.etcd) && v.etcd.insecure !== true) {
         ctx.addIssue({
