@@ -573,6 +573,7 @@ export async function torture(o: NemesisOptions): Promise<NemesisSummary> {
     }
     return summary;
   } catch (err) {
+    summary = { ...n.summary(), aborted: true };
     n.keepLogs();
     log(
       `# nemesis failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}; logs in ${n.outDir}`,
