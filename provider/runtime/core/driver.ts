@@ -50,6 +50,12 @@ export interface AgentRuntime {
   diskChecked: boolean;
   /** Rejected store values already logged (key -> reason), so each is said once. */
   rejected: Map<string, string>;
+  /**
+   * The watchdog device is open. Opening it pets it (softdog restarts its timer), so it is
+   * opened at the first pet the core allows, never earlier: an agent restarted after its lease
+   * expired must not extend the previous agent's last pet.
+   */
+  armed?: boolean;
   /** ms from the end of the last iteration to the core's next deadline. */
   wakeInMs?: number;
   /**
@@ -193,7 +199,7 @@ export async function runIteration(env: Env, agent: AgentRuntime): Promise<strin
       if (!(err instanceof StoreUnavailableError)) throw err;
     }
   }
-  await maybePet(env, pets);
+  await maybePet(env, agent, pets);
   return say(env, agent, sentence);
 }
 
@@ -212,15 +218,23 @@ function reportOf(env: Env, agent: AgentRuntime, snap: Snapshot): HostReport {
   });
 }
 
-/** Pets if the core allowed it and, for a lease-bound pet, the last ack is still young enough. */
-async function maybePet(env: Env, pets: Action[]): Promise<void> {
+/**
+ * Pets if the core allowed it and, for a lease-bound pet, the last ack is still young enough;
+ * the first allowed pet opens (arms) the device.
+ */
+async function maybePet(env: Env, agent: AgentRuntime, pets: Action[]): Promise<void> {
   const pet = pets.find((a) => a.type === "watchdog");
   if (pet?.type !== "watchdog") return;
   if (pet.maxAckAgeMs !== undefined) {
     const s = env.lease.status();
     if (s.lostAt !== undefined || env.clock.now() - s.lastAckSentAt >= pet.maxAckAgeMs) return;
   }
-  await env.watchdog.pet();
+  if (agent.armed) {
+    await env.watchdog.pet();
+    return;
+  }
+  await env.watchdog.arm(agent.spec?.timing.watchdogTimeoutMs ?? 2000);
+  agent.armed = true;
 }
 
 /** A restarted agent that cannot reach the store still knows what it ran and how to isolate. */
@@ -514,17 +528,15 @@ async function runLong(env: Env, agent: AgentRuntime, key: string, op: Op): Prom
 
 /**
  * Runs iterations every keepaliveIntervalMs (sooner when the core has a deadline) until
- * `signal` aborts. The watchdog is armed before the first iteration; it is disarmed (magic
- * close) only when the host leaves the cluster: a restarting agent leaves it armed, so the
- * next one must take over in time.
+ * `signal` aborts. The watchdog is armed at the first pet the core allows; it is disarmed
+ * (magic close) only when the host leaves the cluster: a restarting agent leaves it armed, so
+ * the next one must take over in time.
  */
 export async function runAgent(
   env: Env,
   opts: { signal?: AbortSignal; onSentence?: (s: string) => void; leaving?: () => boolean } = {},
 ) {
   const agent = newAgentRuntime(env.host);
-  restoreSpec(env, agent);
-  await env.watchdog.arm(agent.spec?.timing.watchdogTimeoutMs ?? 2000);
   while (!opts.signal?.aborted) {
     const began = env.clock.now();
     const sentence = await runIteration(env, agent);

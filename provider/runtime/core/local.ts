@@ -238,6 +238,18 @@ function onResult(
     if (why) failure(c, r, spec, rec, why, ev.result.running);
     return;
   }
+  if (ev.type === "migrate-result" && (rec?.state !== "migrating" || rec.target !== ev.target)) {
+    // the result of a migration started for an earlier assignment: it says nothing about the
+    // current one (charging it to the current epoch once settled a move that was still running)
+    if (ev.ok) remove();
+    log(
+      c,
+      `resource ${r}`,
+      `late result of an earlier migration to ${ev.target}: ${ev.ok ? "it left this host" : `failed (${ev.error ?? ""})`}`,
+      "warn",
+    );
+    return;
+  }
   if (ev.ok) {
     if (ev.type === "start-result") {
       if (!local.running.includes(r)) local.running = [...local.running, r].sort();
@@ -311,7 +323,9 @@ function isolation(c: Lctx, fresh = true): void {
     rank: 0,
     text: clean
       ? `${snap.self}: isolated (lease ${snap.lease.state}); nothing that must stop runs; keeping ${keep.length} isolation-none resource(s)${snap.lease.state === "lost" ? "; taking a new lease" : ""}`
-      : `${snap.self}: isolated (lease ${snap.lease.state}); stopping ${open.join(", ")}`,
+      : open.length
+        ? `${snap.self}: isolated (lease ${snap.lease.state}); stopping ${open.join(", ")}`
+        : `${snap.self}: isolated (lease ${snap.lease.state}); cannot list what runs here, so no pet and no new lease until it can`,
   });
 }
 

@@ -109,9 +109,12 @@ function reconcileSpec(ctx: ManagerContext): void {
     if (rec.state === "error") {
       m.relocations = 0;
       delete m.failedOn;
-      delete m.node;
       m.epoch = ctx.nextEpoch();
-      ctx.resState(r, "stopped", "spec changed: error cleared");
+      // It is placed again only once its node's fresh report shows it gone there: a failed
+      // start's cleanup may still be running (stepStopping waits for that proof).
+      if (rec.node)
+        ctx.resState(r, "stopping", `spec changed: error cleared; making sure it is stopped on ${rec.node}`);
+      else ctx.resState(r, "stopped", "spec changed: error cleared");
     }
   }
   for (const r of Object.keys(st.resources)) {

@@ -124,6 +124,10 @@ function stepRunning(
 }
 
 function stepStopping(ctx: ManagerContext, r: string, rec: ResourceRecord, want: boolean): boolean {
+  if (!rec.node) {
+    ctx.resState(r, "stopped", "stopped (no host)");
+    return want;
+  }
   const p = ctx.proof(rec.node, r, rec.rev);
   if (p === "unknown") {
     ctx.note(2, `stopping ${r} on ${rec.node}: waiting for a report made after the stop was asked`);
@@ -144,6 +148,11 @@ function stepMoving(ctx: ManagerContext, r: string, rec: ResourceRecord): void {
   const to = trustedReport(ctx, rec.target);
   const verb = rec.state === "migrating" ? "migrating" : "relocating";
   const failed = failureOf(from, r, rec);
+  if (failed && from?.busy.includes(r)) {
+    // an operation on r is still in flight there (a late migrate, a cleanup): settle nothing yet
+    ctx.note(2, `${verb} ${r}: waiting for ${rec.node} to finish its operation on it`);
+    return;
+  }
   if (failed) {
     const m = ctx.res(r);
     delete m.target;
@@ -164,6 +173,19 @@ function stepMoving(ctx: ManagerContext, r: string, rec: ResourceRecord): void {
     arrive(ctx, r, rec, "started", `migrated from ${rec.node}`);
   } else if (rec.state === "relocating" && ctx.proof(rec.node, r, rec.rev) === "stopped") {
     arrive(ctx, r, rec, "starting", `stopped on ${rec.node}, starting on ${rec.target}`);
+  } else if (
+    rec.state === "migrating" &&
+    ctx.proof(rec.node, r, rec.rev) === "stopped" &&
+    ctx.proof(rec.target, r, rec.rev) === "stopped"
+  ) {
+    // gone from both sides without the source saying it handed it over (a migration started
+    // for an earlier assignment landed elsewhere): free it, the host that has it stops it
+    const m = ctx.res(r);
+    const [from, to] = [rec.node, rec.target];
+    delete m.node;
+    delete m.target;
+    m.epoch = ctx.nextEpoch();
+    ctx.resState(r, "recovering", `migrating ${from} -> ${to}: runs on neither`);
   } else {
     ctx.note(2, `${verb} ${r} from ${rec.node} to ${rec.target}`);
   }

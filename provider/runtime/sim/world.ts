@@ -203,7 +203,7 @@ export class SimWorld {
 
   /** The loop of runAgent (core/driver.ts), on this process's clock. */
   private async loop(h: SimHost, a: AgentProc): Promise<void> {
-    await a.env.watchdog.arm(a.runtime.spec?.timing.watchdogTimeoutMs ?? 2000);
+    // as runAgent: the watchdog is armed by the first pet the core allows (runIteration)
     while (h.agent === a) {
       const began = a.env.clock.now();
       try {
