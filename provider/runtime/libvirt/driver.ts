@@ -1,6 +1,9 @@
 // VM lifecycle on one host's libvirtd. Domains are created transient from the XML in the spec,
 // so any host can start any VM and nothing is left defined after a stop or a power loss. A
 // persistent definition found for a managed VM (someone ran `virsh define`) is removed on stop.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describeFailure } from "../proc/run";
 import { parseStateReason } from "./pause";
 import { isNoDomain, LibvirtError, Virsh, type VirshOptions } from "./virsh";
@@ -103,9 +106,17 @@ export class LibvirtDriver {
     const s = known === "absent" ? known : await this.state(name);
     if (isActive(s)) return "already running";
     if (s !== "absent") await this.undefine(name); // a stale inactive definition
-    // The XML goes on stdin (virsh reads /dev/stdin itself): no file for anyone to pre-create,
-    // swap for a symlink or read.
-    await this.virsh.run(["create", "/dev/stdin"], name, xml);
+    // The XML goes through a file in a fresh private directory (mkdtemp, 0700; the file created
+    // exclusively, 0600): nobody can pre-create it, swap it for a symlink or read it. virsh cannot
+    // read /dev/stdin here: Node gives a child's stdin as a socket, which open() refuses (ENXIO).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vmha-"));
+    try {
+      const file = path.join(dir, "domain.xml");
+      fs.writeFileSync(file, xml, { flag: "wx", mode: 0o600 });
+      await this.virsh.run(["create", file], name);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
     return "started";
   }
 

@@ -64,12 +64,19 @@ export class FakeVirsh {
       };
     });
   }
-  calls(): { args: string[]; stdin?: string }[] {
+  calls(): { args: string[]; stdin?: string; file?: { xml: string; mode: number; dirMode: number } }[] {
     return fs
       .readFileSync(this.logFile, "utf8")
       .split("\n")
       .filter(Boolean)
-      .map((l) => JSON.parse(l) as { args: string[]; stdin?: string });
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            args: string[];
+            stdin?: string;
+            file?: { xml: string; mode: number; dirMode: number };
+          },
+      );
   }
   clearCalls(): void {
     fs.writeFileSync(this.logFile, "");
@@ -88,8 +95,18 @@ const cmd = args[0];
 const log = (extra) => fs.appendFileSync(${JSON.stringify(logFile)}, JSON.stringify({ args, ...extra }) + "\\n");
 async function main() {
   let stdin;
-  if (cmd === "create" && args[1] === "/dev/stdin") stdin = fs.readFileSync(0, "utf8");
-  log(stdin !== undefined ? { stdin } : {});
+  // real virsh open()s its file argument: record what it would read, and the file's and its
+  // directory's modes (a private directory, a private file)
+  let file;
+  if (cmd === "create" && args[1]) {
+    const path = require("node:path");
+    file = {
+      xml: fs.readFileSync(args[1], "utf8"),
+      mode: fs.statSync(args[1]).mode & 0o777,
+      dirMode: fs.statSync(path.dirname(args[1])).mode & 0o777,
+    };
+  }
+  log(stdin !== undefined ? { stdin } : file !== undefined ? { file } : {});
   if (cmd === "event") { setInterval(() => {}, 1 << 30); return; }
   let s = st();
   const ms = s.sleep[cmd] ?? 0;

@@ -190,22 +190,26 @@ test("M8: a domain with the resource's name but without this cluster's marker is
   );
 });
 
-test("M8 and L3: start never passes --nvram, and the XML goes on stdin (no temp file)", async () => {
+test("M8 and L3: start never passes --nvram; the XML goes through a private file, removed after", async () => {
   const t = await setup();
   t.fake.add("web", { state: "shut off", persistent: true });
   await t.watch.refresh();
-  const before = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("vmha-") && f.endsWith(".xml"));
+  const before = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("vmha-"));
   await t.res.start("web", vm("web"));
   const calls = t.fake.calls();
   assert.ok(!calls.some((c) => c.args.includes("--nvram")), JSON.stringify(calls));
   assert.ok(calls.some((c) => c.args[0] === "undefine" && c.args.includes("--keep-nvram")));
   const create = calls.find((c) => c.args[0] === "create");
-  assert.deepEqual(create?.args, ["create", "/dev/stdin"]);
+  const file = create?.file;
+  assert.ok(file, `create read no file: ${JSON.stringify(create)}`);
+  assert.equal(file.mode, 0o600, "the XML file is private");
+  assert.equal(file.dirMode, 0o700, "in a private directory (mkdtemp): no symlink can be planted");
+  assert.doesNotMatch(create!.args[1]!, /vmha-\d+-web-\d+\.xml$/, "the old predictable name");
   assert.match(
-    create?.stdin ?? "",
+    file.xml,
     /<vmha:resource xmlns:vmha="https:\/\/vmha.dev\/xmlns\/libvirt\/1" cluster="c1" name="web"\/>/,
   );
-  const afterFiles = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("vmha-") && f.endsWith(".xml"));
-  assert.deepEqual(afterFiles, before);
+  const afterFiles = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("vmha-"));
+  assert.deepEqual(afterFiles, before, "nothing left behind");
   assert.deepEqual(await t.res.list({ web: vm("web") }), ["web"]);
 });
