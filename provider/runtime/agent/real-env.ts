@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { StoreUnavailableError } from "../core/errors";
+import { type TimingSpec, tryParseSpec } from "../core/spec";
 import { timingWindows } from "../core/timing";
 import type { Env, Heartbeat as HeartbeatPort, Store, StoreView } from "../env";
 import { AgentFencer } from "../fence/fencer";
@@ -160,7 +161,9 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
       fs.renameSync(tmp, specFile);
     },
   };
-  let timing: import("../core/spec").TimingSpec | undefined;
+  let timing: TimingSpec | undefined;
+  let timingRevision = -1;
+  let watchdogChecked = false;
   logger.setSink((rec) => store.appendEvent(rec));
 
   let lastSpec: SpecLike | undefined;
@@ -232,8 +235,25 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
       }
       metrics.iterations.inc();
       lastSpec = v.spec as typeof lastSpec;
-      const t = (v.spec as { timing?: import("../core/spec").TimingSpec } | undefined)?.timing;
-      if (t && typeof t.leaseTtlMs === "number") timing = t;
+      if (v.specRevision !== timingRevision) {
+        // the parsed spec's timing (defaults filled in), as the core sees it
+        timingRevision = v.specRevision;
+        const r = tryParseSpec(v.spec);
+        if (r.ok) timing = r.spec.timing;
+      }
+      if (timing && !watchdogChecked) {
+        const wd = env.watchdog.info();
+        if (wd) {
+          watchdogChecked = true;
+          if (wd.timeoutMs > timing.watchdogTimeoutMs)
+            logger.log({
+              level: "error",
+              host: cfg.host,
+              subject: "watchdog",
+              message: `the device's timeout is ${wd.timeoutMs} ms, longer than the spec's watchdogTimeoutMs (${timing.watchdogTimeoutMs}): the primary will not free this host's VMs on the self-fence deadline; load softdog with soft_margin=${Math.floor(timing.watchdogTimeoutMs / 1000)}`,
+            });
+        }
+      }
       if (!watchdogWarned && !cfg.watchdog) {
         watchdogWarned = true;
         logger.log({

@@ -229,12 +229,22 @@ async function maybePet(env: Env, agent: AgentRuntime, pets: Action[]): Promise<
     const s = env.lease.status();
     if (s.lostAt !== undefined || env.clock.now() - s.lastAckSentAt >= pet.maxAckAgeMs) return;
   }
-  if (agent.armed) {
-    await env.watchdog.pet();
-    return;
+  try {
+    if (agent.armed) {
+      await env.watchdog.pet();
+      return;
+    }
+    await env.watchdog.arm(agent.spec?.timing.watchdogTimeoutMs ?? 2000);
+    agent.armed = true;
+  } catch (err) {
+    // No watchdog is reported then (info() says none), so the primary never relies on one.
+    env.log.log({
+      level: "error",
+      host: env.host,
+      subject: "watchdog",
+      message: `${agent.armed ? "pet" : "arm"} failed: ${errorMessage(err)}`,
+    });
   }
-  await env.watchdog.arm(agent.spec?.timing.watchdogTimeoutMs ?? 2000);
-  agent.armed = true;
 }
 
 /** A restarted agent that cannot reach the store still knows what it ran and how to isolate. */

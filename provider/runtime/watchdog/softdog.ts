@@ -37,8 +37,16 @@ export class DeviceWatchdog implements Watchdog {
     // Node has no ioctl: the timeout is set when the module is loaded (modprobe softdog
     // soft_margin=N); info() reports the real one, and the primary trusts the self-fence
     // deadline only if it is no longer than the spec's watchdogTimeoutMs.
-    this.fd = fs.openSync(this.device, "w");
-    fs.writeSync(this.fd, "\0");
+    // O_NONBLOCK: a FIFO (the lab's emulated device) with no reader fails at once (ENXIO)
+    // instead of blocking the whole agent; harmless for /dev/watchdog.
+    const fd = fs.openSync(this.device, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    try {
+      fs.writeSync(fd, "\0");
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
+    }
+    this.fd = fd;
   }
 
   async pet(): Promise<void> {

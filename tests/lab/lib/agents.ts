@@ -43,7 +43,10 @@ export function agentArgs(h: string, s: LabState): string[] {
     "--graceful-stop",
     "2000",
     // The lab watchdog's FIFO (tests/lab/watchdog.ts), where a real host has /dev/watchdog.
-    ...(s.watchdog?.[h] !== undefined ? ["--watchdog", watchdogFifo(h)] : []),
+    // A FIFO does not say its timeout (/sys/class/watchdog does, for a real device): declare it.
+    ...(s.watchdog?.[h] !== undefined
+      ? ["--watchdog", watchdogFifo(h), "--watchdog-timeout", String(s.watchdog[h])]
+      : []),
   ];
 }
 

@@ -28,7 +28,9 @@ export async function startLab(name: string, o: lab.UpOptions & { vms: number })
     // The TCG fallback is always reported; everything else with VMHA_LAB_VERBOSE=1.
     if (process.env["VMHA_LAB_VERBOSE"] || s.includes("TCG")) process.stdout.write(`# ${s}\n`);
   };
-  const { state } = await lab.up({ ...o, log });
+  // Every host gets the lab watchdog, as production hosts should: the primary frees a failed
+  // host's VMs on the self-fence deadline only for a host that reported one.
+  const { state } = await lab.up({ watchdog: {}, ...o, log });
   const store = labStore(state);
   const obs = new LabObserver();
   for (const h of state.hosts) await obs.hostOn(h);
@@ -88,9 +90,20 @@ function saveLogs(name: string, state: LabState, lines: readonly string[]): void
   fs.writeFileSync(path.join(dir, "test.log"), lines.join("\n"));
 }
 
+/** Where every double run the observer saw is appended; the test runner fails the run on it. */
+const SAFETY_LOG = path.join(RUN_DIR, "safety-violations.log");
+
 export function stopLab(fx: LabFixture | undefined, failed: boolean): void {
   if (fx) {
     fx.obs.stop();
+    const f0 = fx as LabFixture & { _name: string };
+    for (const d of fx.obs.doubleRuns) {
+      fs.mkdirSync(RUN_DIR, { recursive: true });
+      fs.appendFileSync(
+        SAFETY_LOG,
+        `${new Date(d.at).toISOString()} ${f0._name}: double run of ${d.vm} on ${d.hosts.join(" and ")}\n`,
+      );
+    }
     fx.store.client.close();
     const f = fx as LabFixture & { _name: string; _lines: string[] };
     if (failed) saveLogs(f._name, fx.state, f._lines);
