@@ -1,26 +1,48 @@
 #!/usr/bin/env node
-// `npm run drift -- --stack <name> [--cwd <program>] [--json <file>]`: exits 0 without drift, 7
-// with drift (as `pulumi preview --expect-no-changes` does), 1 when the check itself failed.
+// `npm run drift -- --stack <name> [--cwd <program>] [--json <file>|-] [--format text|github]`:
+// exits 0 without drift, 7 with drift (as `pulumi preview --expect-no-changes` does), 1 when the
+// check itself failed or a resource could not be read (the report is still written: the other
+// resources were checked). Drift is corrected by `pulumi up --refresh`.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
-import { Command } from "commander";
-import { DRIFT_EXIT_CODE, formatReport } from "./report";
+import { Command, Option } from "commander";
+import { type DriftReport, exitCode, formatGithub, formatReport } from "./report";
 import { detectDrift } from "./run";
 
 interface Options {
   stack: string;
   cwd?: string;
   json?: string;
+  format: "text" | "github";
   quiet?: boolean;
+}
+
+function write(report: DriftReport, opts: Options): void {
+  // With `--json -` stdout carries only the JSON document; the human lines go to stderr.
+  const human = opts.json === "-" ? process.stderr : process.stdout;
+  const lines = opts.format === "github" ? formatGithub(report) : formatReport(report);
+  for (const line of lines) human.write(`${line}\n`);
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  if (opts.json === "-") process.stdout.write(json);
+  else if (opts.json) fs.writeFileSync(opts.json, json);
 }
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command("vmha-drift")
-    .description("Report resources whose live state differs from the Pulumi state (preview-only refresh).")
+    .description(
+      "Report resources whose live state differs from the Pulumi state (preview-only refresh). " +
+        "Exit 0: no drift; 7: drift; 1: the check failed or a resource could not be read. " +
+        "Correct drift with `pulumi up --refresh`.",
+    )
     .requiredOption("--stack <name>", "stack to check (as `pulumi stack ls` names it)")
     .option("--cwd <dir>", "directory of the Pulumi program (default: the current directory)")
-    .option("--json <file>", "also write the report as JSON to this file")
+    .option("--json <file>", "also write the report as JSON to this file ('-': to stdout, text to stderr)")
+    .addOption(
+      new Option("--format <format>", "text, or github (GitHub Actions annotations)")
+        .choices(["text", "github"])
+        .default("text"),
+    )
     .option("--quiet", "do not print progress")
     .exitOverride();
   program.parse(argv);
@@ -33,9 +55,8 @@ async function main(argv: string[]): Promise<number> {
   const pulumiCommand = await PulumiCommand.get({ skipVersionCheck: true });
   const stack = await LocalWorkspace.selectStack({ stackName: opts.stack, workDir }, { pulumiCommand });
   const report = await detectDrift(stack, opts.quiet ? undefined : (l) => process.stderr.write(`${l}\n`));
-  for (const line of formatReport(report)) process.stdout.write(`${line}\n`);
-  if (opts.json) fs.writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`);
-  return report.drifted.length > 0 ? DRIFT_EXIT_CODE : 0;
+  write(report, opts);
+  return exitCode(report);
 }
 
 main(process.argv).then(

@@ -66,6 +66,8 @@ export const clusterSchema = defineSchema({
     created: z.boolean(),
     /** moveHosts resolved to ids, index by index. */
     movedHostIds: z.array(z.string()),
+    /** Set by a refresh: secret inputs whose live value differs from the state (names only; for vmha-drift). */
+    driftedSecretInputs: z.array(z.string()).optional(),
   }),
   // Not `adopt`: flipping it names the same cluster, and a replacement would adopt that cluster
   // and then delete the old resource, which destroys the cluster it just adopted (review finding 8).

@@ -81,9 +81,24 @@ async function tryLive(ctx: OpContext, c: VimClient, id: string): Promise<Live |
       retrieve(c, clusterRef(id), ["name", "host"], signal),
     );
     const refs = refList(p["host"]);
-    const names = await ctx.call(`read hosts of ${id}`, (signal) =>
-      retrieveMany(c, "HostSystem", refs, ["name"], signal),
-    );
+    const names = await ctx
+      .call(`read hosts of ${id}`, (signal) => retrieveMany(c, "HostSystem", refs, ["name"], signal))
+      .catch(async (err: unknown) => {
+        // A host removed since the cluster was read (or still listed by it) must not make the
+        // cluster look deleted: read the hosts one by one and leave out the ones that are gone.
+        if (!(err instanceof NotFoundError)) throw err;
+        const one = await Promise.all(
+          refs.map((r) =>
+            ctx
+              .call(`read host ${r.value}`, (signal) => retrieveMany(c, "HostSystem", [r], ["name"], signal))
+              .catch((e: unknown) => {
+                if (e instanceof NotFoundError) return [];
+                throw e;
+              }),
+          ),
+        );
+        return one.flat();
+      });
     return {
       name: text(p["name"]) ?? id,
       hosts: names.map((n) => ({ id: n.obj.value, name: text(n.props["name"]) ?? n.obj.value })),
@@ -145,18 +160,6 @@ async function findOrCreate(ctx: OpContext, c: VimClient, i: ClusterInputs, dc: 
 
 export const definition = defineResource({
   ...clusterSchema,
-  async validate(inputs, _ctx, olds) {
-    // An adopted cluster stays adopted: vmha did not create it, so it must never come to delete it.
-    if (olds && olds.outputs.created === false && !inputs.adopt) {
-      return [
-        {
-          property: "adopt",
-          reason: `cluster ${olds.outputs.clusterId ?? olds.inputs.name} was adopted, not created by vmha, and vmha will not take over deleting it; keep adopt: true (deleting the resource then releases the cluster), or declare a new Cluster resource to create a new cluster`,
-        },
-      ];
-    }
-    return [];
-  },
   ignoreDifferences(olds, news) {
     // existingId naming the cluster this resource already manages is no change (adopted by name
     // first, the id written out later).
@@ -201,6 +204,8 @@ export const definition = defineResource({
     const names = new Set(live.hosts.map((h) => h.name));
     const movedIds = current.outputs.movedHostIds ?? [];
     const declaredMoved = current.inputs.moveHosts ?? [];
+    const declaredAdded = current.inputs.addHosts ?? [];
+    const addHosts = declaredAdded.filter((h) => names.has(h.address));
     return {
       inputs: {
         ...current.inputs,
@@ -209,9 +214,12 @@ export const definition = defineResource({
         moveHosts: declaredMoved.filter(
           (_, n) => movedIds[n] === undefined || inCluster.has(movedIds[n] as string),
         ),
-        addHosts: (current.inputs.addHosts ?? []).filter((h) => names.has(h.address)),
+        addHosts,
       },
       outputs: {
+        // addHosts is secret (host passwords): the engine shows it as "[secret]" in every event,
+        // so vmha-drift could not see a host removed outside Pulumi. Name the field, not the value.
+        ...(addHosts.length !== declaredAdded.length ? { driftedSecretInputs: ["addHosts"] } : {}),
         clusterId: id,
         hostIds: live.hosts.map((h) => h.id),
         created: current.outputs.created ?? false,
@@ -274,6 +282,7 @@ export const definition = defineResource({
       clusterId: id,
       hostIds: after?.hosts.map((h) => h.id) ?? [],
       // adopt: true on a cluster vmha created hands it over: deleting the resource releases it.
+      // Never the other way: adopt: false later does not make vmha the creator of an adopted one.
       created: news.adopt ? false : (olds.outputs.created ?? false),
       movedHostIds: moved.map((m) => m.value),
     };

@@ -15,7 +15,7 @@ import { connectionSettings } from "../../../provider/vsphere/client/settings";
 import { runTask } from "../../../provider/vsphere/client/tasks";
 import { agentFor } from "../../../provider/vsphere/client/transport";
 import { child } from "../../../provider/vsphere/client/xml";
-import { clusterSpecXml, parseDasConfig } from "../../../provider/vsphere/mapping/das";
+import { clusterSpecXml, parseDasConfig, parseDasVmConfigs } from "../../../provider/vsphere/mapping/das";
 import type { admissionPolicy } from "../../../provider/vsphere/resources/admission-control.schema";
 import type { sensitivity } from "../../../provider/vsphere/resources/common.schema";
 import { AdmissionControl, Cluster, HaSettings, VmOverride } from "../../../sdk/vsphere";
@@ -385,12 +385,15 @@ describe("vSphere HA through the engine (dassim)", () => {
     assert.deepEqual(drifted(r), [], "the adopted override reads back as declared (restartPriority high)");
   });
 
-  it("destroy turns HA off, removes the overrides and releases the adopted cluster", async () => {
+  it("destroy turns HA off, removes the overrides it made, releases the adopted ones and the adopted cluster", async () => {
     desired = { ...desired, overrides: [] };
     const o = await up(s);
     assert.equal(o.error, undefined, o.error);
     const d1 = await das();
-    assert.equal(child(d1.cfg, "dasVmConfig"), undefined, "no VM overrides left");
+    const legacy = await findByInventoryPath(second, "DC0/vm/DC0_C0_RP0_VM1");
+    // The override taken over with adopt: true was made outside Pulumi: released, not removed.
+    const left = parseDasVmConfigs(d1.cfg).map((x) => x.key.value);
+    assert.deepEqual(left, [legacy?.value], "only the adopted VM override is left");
     await s.stack.destroy({ onOutput: () => {} });
     const d2 = await das();
     assert.equal(d2.das.enabled, false);

@@ -55,13 +55,12 @@ describe("vsphere.Cluster preview (findings 7b, 8)", () => {
     assert.deepEqual(d2.replaces, ["existingId"]);
   });
 
-  it("8: an adopted cluster cannot be switched to adopt: false (vmha would come to own its deletion)", async () => {
+  it("8: un-adopting is an update too (never a replacement; vmha still did not create the cluster)", async () => {
     const olds = await stored({ ...base, adopt: true }, { ...outs, created: false });
     const chk = await call("vsphere:Cluster", "check", [olds, base]);
-    const failures = chk.failures as Array<{ property: string; reason: string }>;
-    assert.equal(failures.length, 1);
-    assert.equal(failures[0]?.property, "adopt");
-    assert.match(failures[0]?.reason ?? "", /domain-c7 was adopted, not created by vmha.*keep adopt: true/);
+    assert.deepEqual(chk.failures ?? [], []);
+    const d = await call("vsphere:Cluster", "diff", ["domain-c7", olds, chk.inputs]);
+    assert.deepEqual(d.replaces, []);
   });
 
   it("8: update hands a created cluster over when adopt is set (delete then releases it)", () => {
