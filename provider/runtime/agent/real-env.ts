@@ -17,6 +17,13 @@ import { clusterPrefix, K } from "../store/keys";
 import { DeviceWatchdog, NoWatchdog } from "../watchdog/softdog";
 import { WakeableClock } from "./clock";
 import { type AgentConfig, etcdPassword } from "./config";
+import {
+  earlyPetAllowed,
+  type LeaseRecord,
+  monotonicNs,
+  readLeaseRecord,
+  writeLeaseRecord,
+} from "./hand-off";
 import { AgentLogger } from "./logger";
 import { HostResources } from "./resources";
 
@@ -50,12 +57,8 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
   const logger = new AgentLogger(cfg.host, metrics, undefined, cfg.logLevel);
   const clock = new WakeableClock(cfg.budgetMs);
   const leaseFile = path.join(cfg.stateDir, `${cfg.cluster}.lease`);
-  let resumeLeaseId: string | undefined;
-  try {
-    resumeLeaseId = fs.readFileSync(leaseFile, "utf8").trim() || undefined;
-  } catch {
-    resumeLeaseId = undefined;
-  }
+  const leaseRecord = readLeaseRecord(leaseFile);
+  const resumeLeaseId = leaseRecord?.id;
   const password = etcdPassword(cfg);
   const tls = cfg.etcdCaFile
     ? {
@@ -64,10 +67,10 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
       }
     : undefined;
   const auth = cfg.etcdUser && password ? { username: cfg.etcdUser, password } : undefined;
-  const persistLease = (id: string) => {
+  const persistLease = (id: string, handOff?: LeaseRecord["handOff"]) => {
     try {
       fs.mkdirSync(cfg.stateDir, { recursive: true });
-      fs.writeFileSync(leaseFile, id);
+      writeLeaseRecord(leaseFile, handOff ? { id, handOff } : { id });
     } catch (err) {
       logger.log({
         level: "warn",
@@ -301,6 +304,25 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
     logger,
     metrics,
     async start() {
+      // A planned restart's successor pets at once if the hand-off lease surely outlives it.
+      if (cfg.watchdog && earlyPetAllowed(leaseRecord, cfg.watchdogTimeoutMs ?? 2000)) {
+        try {
+          await env.watchdog.arm(cfg.watchdogTimeoutMs ?? 2000);
+          logger.log({
+            level: "info",
+            host: cfg.host,
+            subject: "watchdog",
+            message: "petted at start (hand-off lease still fresh)",
+          });
+        } catch (err) {
+          logger.log({
+            level: "error",
+            host: cfg.host,
+            subject: "watchdog",
+            message: `arm at start failed: ${String(err)}`,
+          });
+        }
+      }
       // Take over the previous run's lease if it still lives (its VMs are under it); else the
       // loop finds the lease lost, isolates what must stop, and joins.
       if (resumeLeaseId) {
@@ -333,9 +355,12 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
       if (!revokeLease && handOffS > 0) {
         try {
           await store.resign().catch(() => undefined);
+          const grantSentAtNs = monotonicNs();
           const id = await heartbeat.handOff(handOffS);
-          persistLease(id);
+          persistLease(id, { grantSentAtNs: String(grantSentAtNs), ttlMs: heartbeat.status().ttlMs });
           await store.moveReport(id).catch(() => undefined);
+          // A full watchdog period for the next agent (allowed: the hand-off lease is fresh).
+          if (env.watchdog.info()) await env.watchdog.pet().catch(() => undefined);
         } catch (err) {
           logger.log({
             level: "warn",

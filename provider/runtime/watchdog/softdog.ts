@@ -33,7 +33,9 @@ export class DeviceWatchdog implements Watchdog {
     private readonly declaredTimeoutMs?: number,
   ) {}
 
+  /** Opens the device (which pets it); when it is open already, pets it. */
   async arm(_timeoutMs: number): Promise<void> {
+    if (this.fd !== undefined) return this.pet();
     // Node has no ioctl: the timeout is set when the module is loaded (modprobe softdog
     // soft_margin=N); info() reports the real one, and the primary trusts the self-fence
     // deadline only if it is no longer than the spec's watchdogTimeoutMs.
