@@ -212,7 +212,8 @@ function vm(w: SimWorld, r: string, what: "crash" | "hang" | "unhealthy" | "reco
 }
 
 export function setPath(doc: unknown, path: string, value: unknown): unknown {
-  const out = structuredClone(doc) as Record<string, unknown>;
+  // a hostile spec (42, null) is edited as an empty document, as an operator's tool would
+  const out = (doc && typeof doc === "object" ? structuredClone(doc) : {}) as Record<string, unknown>;
   const keys = path.split(".");
   let cur: Record<string, unknown> = out;
   for (const k of keys.slice(0, -1)) {
