@@ -6,9 +6,11 @@
 //
 // Semantics of Linux softdog with nowayout off, one byte per pet:
 //   - armed at the first byte written;
-//   - no byte for timeoutMs -> the host is powered off exactly like the BMC does it (the same
-//     code: link down first, then the host's PID 1 killed, so every process of it dies), one line
-//     logged with the time since the last pet, and an event recorded (.run/watchdog-events.jsonl,
+//   - no byte for timeoutMs -> the host is reset like softdog resets a machine: powered off
+//     exactly like the BMC does it (the same code: link down first, then the host's PID 1 killed,
+//     so every process of it dies), then, VMHA_LAB_WATCHDOG_REBOOT_MS later (default 3000; 0 =
+//     stay off), powered on through the BMC, so it boots and its agent starts again; one line
+//     logged with the time since the last pet, and events recorded (.run/watchdog-events.jsonl,
 //     and .run/power-events.jsonl with by "watchdog");
 //   - "V" as the last byte, then the writer closes: disarmed (magic close);
 //   - the writer closes without "V": stays armed (the next agent must reopen and pet in time);
@@ -24,6 +26,7 @@
 //   ping                  -> "pong"
 import * as fs from "node:fs";
 import * as net from "node:net";
+import { askBmc } from "./lib/bmc-client";
 import { initPid, powerOffAsync } from "./lib/host";
 import { appendPowerEvent } from "./lib/power-log";
 import { alive } from "./lib/sh";
@@ -38,6 +41,7 @@ import {
 } from "./lib/watchdog-client";
 
 const TICK_MS = 10;
+const REBOOT_MS = Number(process.env["VMHA_LAB_WATCHDOG_REBOOT_MS"] ?? 3000);
 
 interface Dog {
   host: string;
@@ -159,12 +163,26 @@ function poll(d: Dog, now: number): void {
   });
   // Link down and PID 1 killed at once; the wait for the last process runs without blocking
   // the other hosts' watchdogs.
-  powerOffAsync(d.host).catch((err: unknown) => {
-    fs.appendFileSync(
-      WATCHDOG_LOG,
-      `${new Date().toISOString()} ${d.host}: power-off failed: ${String(err)}\n`,
-    );
-  });
+  powerOffAsync(d.host)
+    .then(() => {
+      if (REBOOT_MS > 0) setTimeout(() => void reboot(d.host), REBOOT_MS);
+    })
+    .catch((err: unknown) => {
+      fs.appendFileSync(
+        WATCHDOG_LOG,
+        `${new Date().toISOString()} ${d.host}: power-off failed: ${String(err)}\n`,
+      );
+    });
+}
+
+/** A watchdog reset reboots the machine: power it on through the BMC (boot, libvirtd, agent). */
+async function reboot(host: string): Promise<void> {
+  try {
+    const a = await askBmc(`on ${host}`, 60000);
+    fs.appendFileSync(WATCHDOG_LOG, `${new Date().toISOString()} ${host}: rebooted after the reset (${a})\n`);
+  } catch (err) {
+    fs.appendFileSync(WATCHDOG_LOG, `${new Date().toISOString()} ${host}: reboot failed: ${String(err)}\n`);
+  }
 }
 
 function status(d: Dog, now: number): Record<string, unknown> {

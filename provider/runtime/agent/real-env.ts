@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { StoreUnavailableError } from "../core/errors";
 import { type TimingSpec, tryParseSpec } from "../core/spec";
 import { timingWindows } from "../core/timing";
-import type { Env, Heartbeat as HeartbeatPort, Store, StoreView } from "../env";
+import type { Env, Heartbeat as HeartbeatPort, Store, StoreView, Watchdog } from "../env";
 import { AgentFencer } from "../fence/fencer";
 import { LibvirtDriver } from "../libvirt/driver";
 import { DomainWatch } from "../libvirt/watch";
@@ -171,6 +171,21 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
 
   let lastSpec: SpecLike | undefined;
   let watchdogWarned = false;
+  // The watchdog, with the time of its last pet (the isolation budget ends before it fires).
+  let lastPetAt: number | undefined;
+  const device = cfg.watchdog ? new DeviceWatchdog(cfg.watchdog, cfg.watchdogTimeoutMs) : new NoWatchdog();
+  const watchdog: Watchdog = {
+    arm: async (ms) => {
+      await device.arm(ms);
+      lastPetAt = clock.now();
+    },
+    pet: async () => {
+      await device.pet();
+      lastPetAt = clock.now();
+    },
+    disarm: () => device.disarm(),
+    info: () => device.info(),
+  };
   const libvirt = new LibvirtDriver({ uri: cfg.libvirtUri, timeoutMs: 15000 });
   const domains = new DomainWatch(libvirt, {
     // libvirt's events keep the list current; the full re-list is only a safety net (each
@@ -191,13 +206,20 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
     },
     onDone: () => clock.wake(),
     // While isolated, a graceful stop must end before the self-fence deadline (timing.ts).
+    // While isolated, a graceful stop must end before the self-fence deadline (timing.ts), and
+    // before the watchdog fires: no pet comes while a stop/kill VM runs, so the device resets the
+    // host at the last pet + its timeout, which can be a few hundred ms before the deadline.
     isolationBudgetMs: () => {
       if (!timing) return undefined;
       const s = heartbeat.status();
       const w = timingWindows(timing, s.ttlMs || timing.leaseTtlMs);
-      const age = clock.now() - s.lastAckSentAt;
+      const now = clock.now();
+      const age = now - s.lastAckSentAt;
       if (s.lostAt === undefined && age < w.isolateAfterMs) return undefined;
-      return w.deadlineMs - age;
+      const wd = watchdog.info();
+      const untilReset =
+        wd && lastPetAt !== undefined ? lastPetAt + wd.timeoutMs - now : Number.POSITIVE_INFINITY;
+      return Math.min(w.deadlineMs - age, untilReset);
     },
   });
   const fencer = new AgentFencer({
@@ -245,7 +267,7 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
         if (r.ok) timing = r.spec.timing;
       }
       if (timing && !watchdogChecked) {
-        const wd = env.watchdog.info();
+        const wd = watchdog.info();
         if (wd) {
           watchdogChecked = true;
           if (wd.timeoutMs > timing.watchdogTimeoutMs)
@@ -289,7 +311,7 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
     disk,
     driver,
     fencer,
-    watchdog: cfg.watchdog ? new DeviceWatchdog(cfg.watchdog, cfg.watchdogTimeoutMs) : new NoWatchdog(),
+    watchdog,
     clock,
     log: logger,
   };
@@ -307,7 +329,7 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
       // A planned restart's successor pets at once if the hand-off lease surely outlives it.
       if (cfg.watchdog && earlyPetAllowed(leaseRecord, cfg.watchdogTimeoutMs ?? 2000)) {
         try {
-          await env.watchdog.arm(cfg.watchdogTimeoutMs ?? 2000);
+          await watchdog.arm(cfg.watchdogTimeoutMs ?? 2000);
           logger.log({
             level: "info",
             host: cfg.host,
@@ -360,7 +382,7 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
           persistLease(id, { grantSentAtNs: String(grantSentAtNs), ttlMs: heartbeat.status().ttlMs });
           await store.moveReport(id).catch(() => undefined);
           // A full watchdog period for the next agent (allowed: the hand-off lease is fresh).
-          if (env.watchdog.info()) await env.watchdog.pet().catch(() => undefined);
+          if (watchdog.info()) await watchdog.pet().catch(() => undefined);
         } catch (err) {
           logger.log({
             level: "warn",

@@ -57,6 +57,14 @@ export interface HostResourcesOptions {
 
 /** Time kept back from the self-fence budget for `virsh destroy` after the graceful attempt. */
 const DESTROY_RESERVE_MS = 400;
+/** A guest shutdown given less than this is no shutdown: destroy at once and keep the time. */
+const MIN_GRACE_MS = 1000;
+
+/** Graceful part of a stop made while isolated: what the budget leaves after a destroy, if useful. */
+export function isolationGraceMs(gracefulStopMs: number, budgetMs: number): number {
+  const left = budgetMs - DESTROY_RESERVE_MS;
+  return left >= MIN_GRACE_MS ? Math.min(gracefulStopMs, left) : 0;
+}
 
 type Backend = { type: "libvirt"; xml: () => string } | { type: "ocf"; res: OcfResource };
 
@@ -322,7 +330,7 @@ export class HostResources implements ResourceDriver {
               ? 0
               : budget === undefined
                 ? this.opts.gracefulStopMs
-                : Math.max(0, Math.min(this.opts.gracefulStopMs, budget - DESTROY_RESERVE_MS));
+                : isolationGraceMs(this.opts.gracefulStopMs, budget);
           await this.libvirt.stop(name, graceful);
           this.vms.uncertain.delete(name);
         } catch (err) {

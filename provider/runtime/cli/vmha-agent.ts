@@ -24,7 +24,11 @@ const program = new Command()
     process.env["VMHA_ETCD_USER"],
   )
   .option("--etcd-password-file <file>", "file holding the etcd password")
-  .option("--lease-ttl <s>", "ignored: the lease TTL is the spec's timing.leaseTtlMs", process.env["VMHA_LEASE_TTL"])
+  .option(
+    "--lease-ttl <s>",
+    "ignored: the lease TTL is the spec's timing.leaseTtlMs",
+    process.env["VMHA_LEASE_TTL"],
+  )
   .option("--libvirt <uri>", "libvirt URI", process.env["VMHA_LIBVIRT_URI"])
   .option("--metrics <addr:port>", "serve Prometheus /metrics here", process.env["VMHA_METRICS"])
   .option(

@@ -41,7 +41,7 @@ export const TimingSchema = z
           "resources (isolation response or watchdog reset). Without fence confirmation, recovery waits for it.",
       ),
     isolationBudgetMs: ms
-      .default(700)
+      .default(1000)
       .describe(
         "Time an isolated host gives itself to stop its stop/kill resources before the self-fence " +
           "deadline: graceful for `stop` resources within it, then destroyed.",

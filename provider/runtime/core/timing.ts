@@ -15,7 +15,10 @@
 //   isolation: X stops (B) and kills its stop/kill resources from a + L + D - S - B on, so they
 //              are gone by the deadline. Until then a store outage costs nothing: an etcd leader
 //              change (no lease can expire without a leader) or a slow member shorter than
-//              L + D - S - B (2.0 s at the defaults) never stops a VM.
+//              L + D - S - B (1.7 s at the defaults) never stops a VM. B covers the kill
+//              and more: no pet comes during the isolation response (below), so the watchdog
+//              may fire as early as one interval after the pet window closed, at
+//              a + P - K + W = a + L + D - S - K; B >= K + 400 leaves 400 ms for a destroy.
 //   watchdog:  X pets only while now - a < P = L + D - W - S (700 ms at the defaults; or once
 //              it runs nothing that must stop), so a hung X is reset by a + P + W = a + L + D - S.
 //              P >= 2K: one late ack does not stop the pets.
@@ -95,8 +98,12 @@ export function checkTiming(t: TimingSpec): TimingCheck {
         "while its lease is surely alive",
     );
   }
-  if (B < 200) {
-    err("isolationBudgetMs", `isolationBudgetMs (${B}) must be >= 200: destroying a VM takes 0.2-0.3 s`);
+  if (B < K + 400) {
+    err(
+      "isolationBudgetMs",
+      `isolationBudgetMs (${B}) must be >= keepaliveIntervalMs (${K}) + 400 = ${K + 400}: the watchdog may ` +
+        "fire one interval before the deadline, and destroying a VM takes 0.2-0.4 s",
+    );
   }
   if (t.fenceTimeoutMs < K) {
     err("fenceTimeoutMs", `fenceTimeoutMs (${t.fenceTimeoutMs}) must be >= keepaliveIntervalMs (${K})`);

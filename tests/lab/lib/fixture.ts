@@ -4,8 +4,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { EtcdStore } from "../../../provider/runtime/store/etcd-store";
 import { RUN_DIR } from "./config";
+import { powerState } from "./host";
 import * as lab from "./lab";
 import { LabObserver } from "./observer";
+import { readPowerEvents } from "./power-log";
 import type { LabState } from "./state";
 import { labStore, settled, waitFor } from "./wait";
 
@@ -34,6 +36,29 @@ export async function startLab(name: string, o: lab.UpOptions & { vms: number })
   const store = labStore(state);
   const obs = new LabObserver();
   for (const h of state.hosts) await obs.hostOn(h);
+  const since = Date.now();
+  const seen = new Set<string>();
+  // A host powered off by the cluster itself (its fence device, its watchdog) is dead once
+  // every process of it is: only then may the observer stop counting its VMs.
+  const poll = setInterval(() => {
+    for (const e of readPowerEvents(since)) {
+      const key = `${e.at}/${e.host}/${e.action}`;
+      if (seen.has(key)) continue;
+      if (e.action === "on") {
+        // a watchdog reset reboots the host by itself: watch it again
+        if (e.by !== "watchdog" && !e.by.startsWith("bmc")) continue;
+        if (powerState(e.host) !== "on") continue;
+        seen.add(key);
+        void obs.hostOn(e.host).catch(() => seen.delete(key));
+        continue;
+      }
+      if (powerState(e.host) !== "off") continue;
+      seen.add(key);
+      obs.hostOff(e.host);
+      log(`${e.host} powered off by ${e.by}${e.detail ? ` (${e.detail})` : ""}`);
+    }
+  }, 100);
+  poll.unref();
   const vms = Array.from({ length: o.vms }, (_, i) => `vm${i + 1}`);
   const fx: LabFixture = {
     state,
@@ -75,6 +100,7 @@ export async function startLab(name: string, o: lab.UpOptions & { vms: number })
     },
     log,
   };
+  (fx as LabFixture & { _poll?: NodeJS.Timeout })._poll = poll;
   (fx as LabFixture & { _lines: string[]; _name: string })._lines = lines;
   (fx as LabFixture & { _lines: string[]; _name: string })._name = name;
   return fx;
@@ -95,6 +121,7 @@ const SAFETY_LOG = path.join(RUN_DIR, "safety-violations.log");
 
 export function stopLab(fx: LabFixture | undefined, failed: boolean): void {
   if (fx) {
+    clearInterval((fx as LabFixture & { _poll?: NodeJS.Timeout })._poll);
     fx.obs.stop();
     const f0 = fx as LabFixture & { _name: string };
     for (const d of fx.obs.doubleRuns) {

@@ -57,7 +57,7 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
   };
 }
 
-/** The lease `ms` after its last acknowledged renewal (defaults: isolation at 2000 ms, pets until 700 ms). */
+/** The lease `ms` after its last acknowledged renewal (defaults: isolation at 1700 ms, pets until 700 ms). */
 const ack = (ms: number): Snapshot["lease"] => ({
   state: ms < 1000 ? "held" : "unknown",
   sinceAckMs: ms,
@@ -107,14 +107,14 @@ describe("decide", () => {
     assert.ok(!types(d.actions).includes("commit"));
   });
 
-  it("isolation: counts down from the last ack (L + D - S - B = 2 s), then stops/kills what must stop, keeps `none`, pets only when done", () => {
+  it("isolation: counts down from the last ack (L + D - S - B = 1.7 s), then stops/kills what must stop, keeps `none`, pets only when done", () => {
     const local = { ...emptyLocal("h1"), running: ["db", "keep", "web"] };
     const cut = { storeReachable: false, isPrimary: false, local, running: ["db", "keep", "web"] };
     // a store outage shorter than the isolation point costs nothing: no stop, pets while young
     const early = decide(snap({ ...cut, lease: ack(500) }), { type: "store-unreachable", error: "x" }, 500);
     assert.ok(!types(early.actions).includes("self-fence"));
     assert.ok(types(early.actions).includes("watchdog"), "petted while the last ack is within P = 700 ms");
-    assert.match(early.sentence, /isolation response in 1.5s/);
+    assert.match(early.sentence, /isolation response in 1.2s/);
     const mid = decide(snap({ ...cut, lease: ack(1500) }), { type: "store-unreachable", error: "x" }, 1500);
     assert.ok(!types(mid.actions).includes("self-fence"), "1.5 s of silence (an election) stops nothing");
     assert.ok(!types(mid.actions).includes("watchdog"), "no pet past P with stop/kill resources running");

@@ -174,11 +174,11 @@ describe("driver loop", () => {
     await runIteration(f.env, agent);
     assert.deepEqual(f.calls, ["pet"], "500 ms after the last ack: still petted (P = 700 ms)");
     f.calls.length = 0;
-    f.now.t = 2000;
+    f.now.t = 1500;
     const waiting = await runIteration(f.env, agent);
-    assert.match(waiting, /store unreachable for 1.75s; isolation response in 0.25s/);
-    assert.deepEqual(f.calls, [], "no pet 1.75 s after the last ack while a VM runs");
-    f.now.t = 2250;
+    assert.match(waiting, /store unreachable for 1.25s; isolation response in 0.45s/);
+    assert.deepEqual(f.calls, [], "no pet 1.25 s after the last ack while a VM runs");
+    f.now.t = 1950;
     const s = await runIteration(f.env, agent);
     assert.match(s, /isolated \(lease unknown\)/);
     assert.equal(f.state(), commits);
@@ -193,7 +193,7 @@ describe("driver loop", () => {
     f.setReachable(false);
     f.now.t = 1000;
     await runIteration(f.env, agent);
-    assert.equal(agent.wakeInMs, 1000);
+    assert.equal(agent.wakeInMs, 700);
   });
 
   it("a failed list is reported as not listed (never as running nothing)", async () => {

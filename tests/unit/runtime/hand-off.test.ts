@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { earlyPetAllowed, readLeaseRecord, writeLeaseRecord } from "../../../provider/runtime/agent/hand-off";
+import { isolationGraceMs } from "../../../provider/runtime/agent/resources";
 
 const ms = (n: number) => BigInt(n) * 1_000_000n;
 
@@ -33,4 +34,11 @@ test("the lease record round-trips, and an older agent's bare id is still read",
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("an isolation stop is graceful only when the budget leaves a useful shutdown after a destroy", () => {
+  assert.equal(isolationGraceMs(10_000, 700), 0, "700 ms: destroy at once");
+  assert.equal(isolationGraceMs(10_000, 1300), 0);
+  assert.equal(isolationGraceMs(10_000, 1500), 1100);
+  assert.equal(isolationGraceMs(2000, 9000), 2000);
 });

@@ -19,7 +19,7 @@ describe("cluster spec", () => {
       leaseTtlMs: 1000,
       watchdogTimeoutMs: 2000,
       selfFenceDeadlineMs: 2000,
-      isolationBudgetMs: 700,
+      isolationBudgetMs: 1000,
       fenceTimeoutMs: 2000,
       maxClockSkewMs: 300,
     });
@@ -93,14 +93,14 @@ describe("timing invariants", () => {
     leaseTtlMs: 1000,
     watchdogTimeoutMs: 2000,
     selfFenceDeadlineMs: 2000,
-    isolationBudgetMs: 700,
+    isolationBudgetMs: 1000,
     fenceTimeoutMs: 2000,
     maxClockSkewMs: 300,
   };
 
-  it("accepts the defaults, whose windows are: pets up to 700 ms after the last ack, isolation at 2 s, done by 2.7 s", () => {
+  it("accepts the defaults, whose windows are: pets up to 700 ms after the last ack, isolation at 1.7 s, done by 2.7 s", () => {
     assert.deepEqual(checkTiming(t), { errors: [], warnings: [] });
-    assert.deepEqual(timingWindows(t), { petWindowMs: 700, isolateAfterMs: 2000, deadlineMs: 2700 });
+    assert.deepEqual(timingWindows(t), { petWindowMs: 700, isolateAfterMs: 1700, deadlineMs: 2700 });
   });
 
   it("the windows follow the shorter of the spec's TTL and the one the store enforces", () => {
@@ -123,8 +123,11 @@ describe("timing invariants", () => {
       big.errors.map((e) => e.reason).join("\n"),
       /= 1100 must be >= leaseTtlMs \+ keepaliveIntervalMs = 1250/,
     );
-    const small = checkTiming({ ...t, isolationBudgetMs: 100 });
-    assert.match(small.errors[0]!.reason, /isolationBudgetMs \(100\) must be >= 200/);
+    const small = checkTiming({ ...t, isolationBudgetMs: 600 });
+    assert.match(
+      small.errors[0]!.reason,
+      /isolationBudgetMs \(600\) must be >= keepaliveIntervalMs \(250\) \+ 400 = 650/,
+    );
   });
 
   it("lease TTL must allow two keepalives and be whole seconds (etcd's unit)", () => {
