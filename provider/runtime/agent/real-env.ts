@@ -349,6 +349,9 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
       // loop finds the lease lost, isolates what must stop, and joins.
       if (resumeLeaseId) {
         const ok = await heartbeat.resume(resumeLeaseId).catch(() => false);
+        // A crashed agent's own lease was granted with the spec's TTL (etcd's answer says which);
+        // only a hand-off lease must move back to one.
+        if (ok && !leaseRecord?.handOff) asked = { id: resumeLeaseId, ttlMs: heartbeat.status().ttlMs };
         logger.log({
           level: ok ? "info" : "warn",
           host: cfg.host,
