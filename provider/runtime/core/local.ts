@@ -43,6 +43,9 @@ export function runLocal(
 ): LocalStep {
   const c: Lctx = { snap, now, manager, local: copyLocal(snap.local), actions: [], notes: [] };
   const phase = leasePhase(snap);
+  // an acknowledged renewal since the isolation began: the lease lives, the host is not isolated
+  // any more (an isolation stop still in flight completes; the resource is restarted if assigned)
+  if (phase !== "isolate") c.local.isolated = false;
   switch (event.type) {
     case "tick":
     case "store-unreachable":

@@ -154,6 +154,17 @@ function stepMoving(ctx: ManagerContext, r: string, rec: ResourceRecord): void {
     return;
   }
   if (failed) {
+    // The source's failure says its operation failed, not where the resource is: a migration
+    // may have landed while the agent that started it died. Settle by the target's fresh report.
+    const there = rec.state === "migrating" ? ctx.proof(rec.target, r, rec.rev) : "stopped";
+    if (there === "running") {
+      arrive(ctx, r, rec, "started", `migrated from ${rec.node} (its agent reported a failure: ${failed.reason})`);
+      return;
+    }
+    if (there === "unknown") {
+      ctx.note(2, `${verb} ${r}: ${rec.node} reports a failure; waiting for ${rec.target}'s report`);
+      return;
+    }
     const m = ctx.res(r);
     delete m.target;
     if (rec.target) m.failedTarget = rec.target;
