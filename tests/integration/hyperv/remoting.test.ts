@@ -5,6 +5,7 @@ import * as assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { RetryableError } from "../../../provider/core/errors";
 import { definition as cluster } from "../../../provider/hyperv/resources/failover-cluster";
+import { definition as role } from "../../../provider/hyperv/resources/vm-role";
 import { closeSessions } from "../../../provider/hyperv/session";
 import { newSim, type Sim } from "../../support/wsfc-sim/fixture";
 import { testContext } from "./context";
@@ -52,7 +53,12 @@ describe("remoting sessions", () => {
         cluster.inputs.parse({ name: "R1", nodes: ["HV3"], runValidation: false }),
         remote(PASSWORD),
       ),
-      /create cluster 'R1' on HV3: New-Cluster failed for 'R1': The cluster name 'R1' is already in use/,
+      // Found before New-Cluster is sent (never a second New-Cluster), with what to do.
+      /cluster 'R1' already exists \(Id [^)]+\); set adopt: true on this FailoverCluster to manage it/,
+    );
+    await assert.rejects(
+      role.create(role.inputs.parse({ cluster: "R1", vmName: "NoSuchVM" }), remote(PASSWORD)),
+      /make VM 'NoSuchVM' highly available in cluster 'R1': Add-ClusterVirtualMachineRole failed/,
     );
   });
 
