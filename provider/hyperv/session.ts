@@ -244,9 +244,12 @@ export function psFor(ctx: OpContext): Ps {
       }
     }
   };
+  // The cause without the label repeated, on one line.
+  const cause = (label: string, err: unknown) =>
+    errorMessage(err).replace(`${label}: `, "").replace(/\s+/g, " ").trim();
   const unknownOutcome = (label: string, err: unknown, o: ExecOptions, why: string) =>
     new TerminalError(
-      `${label}: no reply (${errorMessage(err)}); ${why}. vmha did not send it again: the command may ` +
+      `${label}: no reply (${cause(label, err)}); ${why}. vmha did not send it again: the command may ` +
         `have run, or may still be running on the node. Check the cluster, then run pulumi up again` +
         (o.ifUnknown ? ` (${o.ifUnknown})` : ""),
       err,
@@ -268,7 +271,7 @@ export function psFor(ctx: OpContext): Ps {
         if (!o.verify) throw unknownOutcome(label, err, o, "there is no way to read whether it happened");
         if (ctx.signal.aborted) throw unknownOutcome(label, err, o, "the operation's deadline has passed");
         ctx.progress(
-          `${label}: no reply (${errorMessage(err)}); reading the cluster to learn whether it happened`,
+          `${label}: no reply (${cause(label, err)}); reading the cluster to learn whether it happened`,
         );
         if (await o.verify()) {
           ctx.progress(`${label}: it did; continuing`);

@@ -66,6 +66,10 @@ function main(): void {
           world.faults = { ...f, hang: f.hang - 1 };
           return "hang";
         }
+        if (f.beforeCommand && line.includes(f.beforeCommand.match)) {
+          world.faults = { ...f, beforeCommand: undefined };
+          return "crash";
+        }
         world.journal = [...(world.journal ?? []), line].slice(-300);
         if (process.env.WSFC_SIM_RECORD)
           fs.appendFileSync(process.env.WSFC_SIM_RECORD, `${JSON.stringify(line)}\n`);

@@ -109,6 +109,8 @@ export interface World {
      * shell stops answering (`hang`) or exits (`crash`), as when WinRM drops mid-command.
      */
     afterCommand?: { match: string; then: "hang" | "crash" };
+    /** The next command line containing `match` is lost: its shell exits without running it. */
+    beforeCommand?: { match: string };
   };
   /** Every command line the simulator executed (for tests that assert what was sent). */
   journal?: string[];
