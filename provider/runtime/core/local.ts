@@ -190,7 +190,15 @@ function act(
       c.local.lastMonitorAt[r] = c.now;
       c.actions.push({ type: "monitor", resource: r });
     }
-  } else if (mode === "migrate-out" && running && rec?.target && !inFlight.has(`migrate:${r}`)) {
+  } else if (
+    mode === "migrate-out" &&
+    running &&
+    rec?.target &&
+    !inFlight.has(`migrate:${r}`) &&
+    c.local.failed[r]?.epoch !== rec.epoch
+  ) {
+    // once a failure of this migration is reported, the primary decides: trying again could
+    // land it on the target after the primary settled it back here
     log(c, `resource ${r}`, `live-migrating ${c.snap.self} -> ${rec.target}`);
     c.actions.push({ type: "migrate", resource: r, target: rec.target });
   } else if (mode === "stop" && running && !inFlight.has(`stop:${r}`)) {

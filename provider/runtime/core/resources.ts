@@ -147,7 +147,9 @@ function stepMoving(ctx: ManagerContext, r: string, rec: ResourceRecord): void {
   const from = trustedReport(ctx, rec.node);
   const to = trustedReport(ctx, rec.target);
   const verb = rec.state === "migrating" ? "migrating" : "relocating";
-  const failed = failureOf(from, r, rec);
+  // the source's own word that it handed the resource over beats any failure it reported
+  const handedOver = rec.state === "migrating" && from?.migrated?.[r] === rec.epoch;
+  const failed = handedOver ? undefined : failureOf(from, r, rec);
   if (failed && from?.busy.includes(r)) {
     // an operation on r is still in flight there (a late migrate, a cleanup): settle nothing yet
     ctx.note(2, `${verb} ${r}: waiting for ${rec.node} to finish its operation on it`);

@@ -6,7 +6,8 @@
 //   start-not-online    a start (or a migration's arrival) asked on a host without a live lease
 //                       or whose committed state is not online/maintenance
 //   early-recovery      a resource of a failed host appears elsewhere before that host was fenced
-//                       by its device or before the store's lease expiry + D - S
+//                       by its device or before the store's lease expiry + D - S (a host back
+//                       with a live lease frees by its own report: judged by stale-proof)
 //   admission           admitted resources exceed the policy's capacity (recomputed here)
 //   two-primaries       two live agents acted as primary in iterations of the same moment
 //   fencing-deadline    (a) a host whose lease expired (as the store saw it) or that the committed
@@ -179,6 +180,9 @@ export class Invariants {
     const t = this.w.timing;
     for (const [y, e] of this.failed) {
       if (y === host || !e.running.has(r)) continue;
+      // a host that is back with a live lease may prove by its own fresh report that it stopped
+      // r (the primary's rejoin): that proof is judged by stale-proof (c), not by this rule
+      if (this.w.store.hostAlive(y)) continue;
       const proven = (this.fencedAt.get(y) ?? -1) >= e.at;
       const deadline = e.at + t.selfFenceDeadlineMs - t.maxClockSkewMs;
       if (!proven && this.w.now < deadline) {
