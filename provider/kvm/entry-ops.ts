@@ -24,12 +24,18 @@ import {
 } from "./resource-entry";
 import { type RawSpec, readSpec, type SpecTarget, updateSpec } from "./spec-store";
 
-export type EntryOutputs = ObservedResource & { insecureEtcd?: true; adopted?: true };
+export type EntryOutputs = ObservedResource & { insecureEtcd?: true };
 
 export type WriteMode = { mode: "create"; createId: string } | { mode: "update" };
 
 export interface EntryOps {
-  write(i: EntryInputs, specific: RawEntry, ctx: OpContext, how: WriteMode): Promise<EntryOutputs>;
+  /** The observed outputs, and whether create took over an entry that was already there. */
+  write(
+    i: EntryInputs,
+    specific: RawEntry,
+    ctx: OpContext,
+    how: WriteMode,
+  ): Promise<{ outputs: EntryOutputs; adopted: boolean }>;
   read(i: EntryInputs, ctx: OpContext): Promise<{ raw: RawEntry; observed: ObservedResource } | undefined>;
   remove(i: EntryInputs, ctx: OpContext): Promise<void>;
 }
@@ -130,9 +136,11 @@ export function entryOps(kindLabel: string, startTimeoutMs = 120_000): EntryOps 
           `${name}: found in cluster ${i.cluster} with exactly these settings (an earlier run wrote it)`,
         );
       }
-      const extra = { ...insecureReport(i.etcd), ...(found === "adopt" ? { adopted: true as const } : {}) };
+      const extra = insecureReport(i.etcd);
+      const adopted = found === "adopt";
       if (i.state !== "started" || wasStarted) {
-        return { ...(await ctx.call(`${t.subject}: read status`, () => readObserved(t, name))), ...extra };
+        const o = await ctx.call(`${t.subject}: read status`, () => readObserved(t, name));
+        return { outputs: { ...o, ...extra }, adopted };
       }
       try {
         const o = await waitFor(
@@ -143,7 +151,7 @@ export function entryOps(kindLabel: string, startTimeoutMs = 120_000): EntryOps 
           "started",
           startTimeoutMs,
         );
-        return { ...o, ...extra };
+        return { outputs: { ...o, ...extra }, adopted };
       } catch (err) {
         // Nothing half-made: a resource this create made that never started is taken out again.
         if (how.mode === "create" && found !== "adopt") await this.remove(i, ctx).catch(() => undefined);

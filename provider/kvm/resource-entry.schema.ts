@@ -3,6 +3,7 @@
 // ResourceSchema (provider/runtime/core/spec.ts), with every field optional so that unset fields
 // take the cluster's resourceDefaults or the runtime's documented defaults.
 import { z } from "zod";
+import { timeoutsInput } from "../core/inputs";
 import { clusterName, clusterRefShape, insecureOutputShape } from "./connection.schema";
 
 const ms = z.number().int().positive();
@@ -44,9 +45,12 @@ export const entryShape = {
     .optional()
     .describe(
       "Take over an entry of this name that already exists in the spec (made outside Pulumi or by another " +
-        "stack; pulumi import does not work for dynamic resources). An adopted entry is released, not " +
-        "removed, when the resource is deleted; set adopt: false first to let this stack remove it.",
+        "stack; pulumi import does not work for dynamic resources), with this program's settings. An " +
+        "adopted entry is released (left in the spec, its VM running) when the resource is deleted.",
     ),
+  timeouts: timeoutsInput.describe(
+    'Per-operation deadlines, e.g. { create: "5m" } (customTimeouts does not reach dynamic providers).',
+  ),
 };
 
 /** Observed status (outputs): never compared as drift. */
@@ -56,10 +60,6 @@ export const observedShape = {
   runningOn: z.array(z.string()).describe("Hosts whose hypervisor reports it running."),
   reason: z.string().optional().describe("Why it is in its state, in the runtime's words."),
   ...insecureOutputShape,
-  adopted: z
-    .boolean()
-    .optional()
-    .describe("True when create found the entry already there and adopted it (deleting releases it)."),
 };
 
 export const ObservedSchema = z.strictObject(observedShape);

@@ -37,6 +37,7 @@ export interface EntryInputs {
   isolationResponse?: string | undefined;
   failback?: boolean | undefined;
   adopt?: boolean | undefined;
+  timeouts?: unknown;
 }
 
 const COMMON = [
@@ -205,10 +206,9 @@ export function entryDefinition<I extends AnyObjectSchema>(
     ...schema,
     validate: (i, ctx) => checkEntry(e(i), kind.toSpec(e(i)), kind, ctx),
     async create(i, ctx) {
-      return {
-        id: `${e(i).cluster}/${entryName(e(i))}`,
-        outputs: await ops.write(e(i), kind.toSpec(e(i)), ctx, { mode: "create", createId: newCreateId() }),
-      };
+      const w = await ops.write(e(i), kind.toSpec(e(i)), ctx, { mode: "create", createId: newCreateId() });
+      // adopted: the core then releases the entry on delete instead of removing it.
+      return { id: `${e(i).cluster}/${entryName(e(i))}`, outputs: w.outputs, adopted: w.adopted };
     },
     async read(_id, current, ctx) {
       const cur = e(current.inputs);
@@ -219,25 +219,17 @@ export function entryDefinition<I extends AnyObjectSchema>(
         etcd: cur.etcd,
         name: cur.name,
         ...(cur.adopt !== undefined ? { adopt: cur.adopt } : {}),
+        ...(cur.timeouts !== undefined ? { timeouts: cur.timeouts } : {}),
         ...commonFromEntry(r.raw),
         ...kind.fromSpec(r.raw, cur),
       });
-      const adopted = current.outputs.adopted === true && cur.adopt === true;
-      return { inputs, outputs: { ...r.observed, ...(adopted ? { adopted: true } : {}) } };
+      return { inputs, outputs: r.observed };
     },
-    async update(_id, olds, news, ctx) {
-      const out = await ops.write(e(news), kind.toSpec(e(news)), ctx, { mode: "update" });
-      // Setting adopt to false hands the entry to this stack: a later delete removes it.
-      const adopted = olds.outputs.adopted === true && e(news).adopt === true;
-      return { ...out, ...(adopted ? { adopted: true } : {}) };
+    async update(_id, _olds, news, ctx) {
+      return (await ops.write(e(news), kind.toSpec(e(news)), ctx, { mode: "update" })).outputs;
     },
+    // An adopted entry never gets here: the core releases it (leaves it in the spec).
     async delete(_id, state, ctx) {
-      if (state.outputs.adopted === true && e(state.inputs).adopt === true) {
-        ctx.progress(
-          `${entryName(e(state.inputs))}: adopted, so released: left in cluster ${e(state.inputs).cluster}'s spec`,
-        );
-        return;
-      }
       await ops.remove(e(state.inputs), ctx);
     },
   });

@@ -1,6 +1,7 @@
 // kvm.Cluster: the `pcs cluster setup` of vmha. Writes the cluster spec document into etcd: hosts
 // and their capacity, the timing policy, admission control and defaults for its resources.
 import { z } from "zod";
+import { timeoutsInput } from "../../core/inputs";
 import { defineSchema } from "../../core/resource";
 import { AdmissionSchema } from "../../runtime/core/spec";
 import { clusterName, EtcdConnectionSchema, insecureOutputShape } from "../connection.schema";
@@ -58,17 +59,13 @@ export const clusterSchema = defineSchema({
       .default(false)
       .describe(
         "Take over a spec that already exists in etcd (pulumi import does not work for dynamic resources). " +
-          "An adopted spec is released, not deleted, when the resource is deleted; set adopt: false first " +
-          "to let this stack delete it.",
+          "An adopted spec is released (left in etcd), never deleted, when the resource is deleted.",
       ),
+    timeouts: timeoutsInput.describe('Per-operation deadlines, e.g. { create: "5m" }.'),
   }),
   outputs: z.strictObject({
     storePrefix: z.string(),
     ...insecureOutputShape,
-    adopted: z
-      .boolean()
-      .optional()
-      .describe("True when create found a spec and adopted it (delete releases it)."),
   }),
   replaceOn: ["name"],
   deleteBeforeReplace: false,

@@ -80,13 +80,11 @@ export const definition = defineResource({
         return apply(doc, inputs);
       }),
     );
+    // adopted: the core then releases the spec on delete instead of deleting it.
     return {
       id: inputs.name,
-      outputs: {
-        storePrefix: clusterPrefix(inputs.name),
-        ...insecureReport(inputs.etcd),
-        ...(adopted ? { adopted: true } : {}),
-      },
+      outputs: { storePrefix: clusterPrefix(inputs.name), ...insecureReport(inputs.etcd) },
+      adopted,
     };
   },
   async read(id, current, ctx) {
@@ -111,33 +109,16 @@ export const definition = defineResource({
       admissionControl: d.admissionControl,
       resourceDefaults: d.defaults,
     });
-    const adopted = current.outputs.adopted === true && inputs.adopt;
-    return {
-      inputs,
-      outputs: {
-        storePrefix: clusterPrefix(id),
-        ...insecureReport(inputs.etcd),
-        ...(adopted ? { adopted: true } : {}),
-      },
-    };
+    return { inputs, outputs: { storePrefix: clusterPrefix(id), ...insecureReport(inputs.etcd) } };
   },
-  async update(id, olds, news, ctx) {
+  async update(id, _olds, news, ctx) {
     await ctx.call(`cluster ${id}: update spec`, () =>
       updateSpec(target(news, id), (doc) => apply(doc, news)),
     );
-    // Setting adopt to false hands the spec to this stack: a later delete removes it.
-    const adopted = olds.outputs.adopted === true && news.adopt;
-    return {
-      storePrefix: clusterPrefix(id),
-      ...insecureReport(news.etcd),
-      ...(adopted ? { adopted: true } : {}),
-    };
+    return { storePrefix: clusterPrefix(id), ...insecureReport(news.etcd) };
   },
+  // An adopted spec never gets here: the core releases it (leaves it in etcd).
   async delete(id, state, ctx) {
-    if (state.outputs.adopted === true && state.inputs.adopt) {
-      ctx.progress(`cluster ${id}: adopted, so released: its spec stays in etcd`);
-      return;
-    }
     await ctx.call(`cluster ${id}: remove spec`, () =>
       updateSpec(target(state.inputs, id), (doc) => {
         const left = Object.keys(doc?.resources ?? {});

@@ -1,6 +1,7 @@
 // kvm.Constraint: `pcs constraint location|colocation|order`. Kept as its own spec entry and
 // folded into placement by the runtime's parser (provider/runtime/core/constraints.ts).
 import { z } from "zod";
+import { timeoutsInput } from "../../core/inputs";
 import { defineSchema } from "../../core/resource";
 import { clusterName, clusterRefShape, insecureOutputShape } from "../connection.schema";
 
@@ -30,10 +31,10 @@ export const constraintSchema = defineSchema({
         "Take over a constraint of this name that already exists in the spec; deleting the resource then " +
           "releases it (leaves it in the spec).",
       ),
+    timeouts: timeoutsInput.describe('Per-operation deadlines, e.g. { create: "5m" }.'),
   }),
   outputs: z.strictObject({
     ...insecureOutputShape,
-    adopted: z.boolean().optional().describe("True when create found the constraint and adopted it."),
   }),
   replaceOn: ["cluster", "name"],
   deleteBeforeReplace: true,

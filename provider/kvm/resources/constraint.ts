@@ -79,10 +79,8 @@ export const definition = defineResource({
   },
   async create(i, ctx) {
     const { adopted } = await ctx.call(`constraint ${i.name}: write spec`, () => write(i, "create"));
-    return {
-      id: `${i.cluster}/${i.name}`,
-      outputs: { ...insecureReport(i.etcd), ...(adopted ? { adopted: true } : {}) },
-    };
+    // adopted: the core then releases the constraint on delete instead of removing it.
+    return { id: `${i.cluster}/${i.name}`, outputs: insecureReport(i.etcd), adopted };
   },
   async read(_id, current, ctx) {
     const i = current.inputs;
@@ -95,21 +93,17 @@ export const definition = defineResource({
       etcd: i.etcd,
       name: i.name,
       ...(i.adopt !== undefined ? { adopt: i.adopt } : {}),
+      ...(i.timeouts !== undefined ? { timeouts: i.timeouts } : {}),
       [type]: rest,
     });
-    const adopted = current.outputs.adopted === true && i.adopt === true;
-    return { inputs, outputs: { ...insecureReport(i.etcd), ...(adopted ? { adopted: true } : {}) } };
+    return { inputs, outputs: insecureReport(i.etcd) };
   },
-  async update(_id, olds, news, ctx) {
+  async update(_id, _olds, news, ctx) {
     await ctx.call(`constraint ${news.name}: write spec`, () => write(news, "update"));
-    const adopted = olds.outputs.adopted === true && news.adopt === true;
-    return { ...insecureReport(news.etcd), ...(adopted ? { adopted: true } : {}) };
+    return insecureReport(news.etcd);
   },
+  // An adopted constraint never gets here: the core releases it (leaves it in the spec).
   async delete(_id, state, ctx) {
-    if (state.outputs.adopted === true && state.inputs.adopt === true) {
-      ctx.progress(`constraint ${state.inputs.name}: adopted, so released: left in the spec`);
-      return;
-    }
     await ctx.call(`constraint ${state.inputs.name}: remove from spec`, () => write(state.inputs, "delete"));
   },
 });

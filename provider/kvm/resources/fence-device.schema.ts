@@ -2,6 +2,7 @@
 // it powers off. Secret parameters (passwords) never enter the spec: they go to a separate etcd
 // key the agents read (secrets/fence/<host>), and to Pulumi state only encrypted.
 import { z } from "zod";
+import { timeoutsInput } from "../../core/inputs";
 import { defineSchema } from "../../core/resource";
 import { clusterName, clusterRefShape, insecureOutputShape, isPlaintext } from "../connection.schema";
 
@@ -33,6 +34,7 @@ export const fenceDeviceSchema = defineSchema({
         .refine((h) => Object.keys(h).length > 0, "must fence at least one host")
         .describe("The hosts it fences, each with its own options (for example plug=<domain>)."),
       secretParams: z.record(param, z.string()).default({}).describe("Secret options (password, ...)."),
+      timeouts: timeoutsInput.describe('Per-operation deadlines, e.g. { create: "5m" }.'),
     })
     .superRefine((v, ctx) => {
       // Plain params go into the spec and Pulumi state in clear text: a password there leaks.

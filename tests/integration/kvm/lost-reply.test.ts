@@ -76,7 +76,7 @@ describe("KVM creates survive a lost commit reply (real etcd behind a lossy prox
     // The earlier `pulumi up` failed after etcd committed, so web is not in Pulumi's state.
     const r = (await vm("create", [vmProps("web")])) as { id: string; outs: Record<string, unknown> };
     assert.equal(r.id, "lr/web");
-    assert.equal(r.outs.adopted, undefined, "it is ours, not adopted");
+    assert.equal(r.outs.vmhaAdopted, undefined, "it is ours, not adopted");
   });
 
   it("an entry with other settings is refused, naming adopt", async () => {
@@ -93,7 +93,7 @@ describe("KVM creates survive a lost commit reply (real etcd behind a lossy prox
   it("adopt: true takes it over with the program's settings, and delete releases it", async () => {
     const props = vmProps("web", { domainXml: xml("web", 128), adopt: true });
     const r = (await vm("create", [props])) as { id: string; outs: Record<string, unknown> };
-    assert.equal(r.outs.adopted, true);
+    assert.equal(r.outs.vmhaAdopted, true);
     assert.equal((await spec()).resources.web.params.domainXml, xml("web", 128));
     await vm("delete", [r.id, r.outs]);
     assert.ok(
