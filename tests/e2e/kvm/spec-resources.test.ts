@@ -199,10 +199,10 @@ describe("KVM resources write the runtime's spec (real engine, real etcd)", () =
       },
     );
     assert.equal(r.status, 7, r.stdout + r.stderr);
-    assert.match(r.stdout, /^drift: vmha-kvm:VirtualMachine db: state$/m);
+    assert.match(r.stdout, /^drift: vmha-kvm:VirtualMachine db: state "stopped" -> "disabled"$/m);
     // Exactly one: the cluster's hosts (address kept in labels), the fence device and the other
     // resources read back exactly as the program declared them.
-    assert.match(r.stdout, /^1 of \d+ resource\(s\) of stack test drifted$/m);
+    assert.match(r.stdout, /^1 of \d+ resource\(s\) of stack test drifted; run `pulumi up --refresh`/m);
     const o = await upRefresh(s);
     assert.equal(o.error, undefined, o.error);
     assert.equal((await spec()).resources.db!.state, "stopped");
