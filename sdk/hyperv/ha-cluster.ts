@@ -59,7 +59,8 @@ export class HaCluster extends pulumi.ComponentResource {
             cluster: this.cluster.name,
             friendlyName: v.name,
             sizeGb: v.sizeGb,
-            resiliency: v.resiliency ?? "Mirror",
+            // Left unset when not given: the schema's default ("Mirror") applies either way.
+            resiliency: v.resiliency,
           },
           { parent: this, dependsOn: [this.storage] },
         );
@@ -84,7 +85,14 @@ export class HaCluster extends pulumi.ComponentResource {
     return new VmRole(
       `${this.prefix}-${name}`,
       { ...args, cluster: this.cluster.name, failuresToTolerate: this.cluster.failuresToTolerate },
-      { parent: this, dependsOn: Object.values(this.volumes), ...opts },
+      // The caller's dependsOn adds to the volumes, never replaces them.
+      {
+        ...opts,
+        parent: this,
+        dependsOn: pulumi
+          .output(opts?.dependsOn ?? [])
+          .apply((d) => [...Object.values(this.volumes), ...(Array.isArray(d) ? d : [d])]),
+      },
     );
   }
 }
