@@ -84,15 +84,16 @@ export class ManagerContext {
   /**
    * What host h's report proves about r, for a decision that depends on the change recorded
    * at `since` (a manager revision): "running", "stopped" (surely not running there), or
-   * "unknown". Only a report of a live, online host, made after a successful list, by an agent
-   * that had read the change, with no operation on r in flight there, proves "stopped".
+   * "unknown". Only a report of a live, online host by an agent that had read the change proves
+   * anything; "stopped" also needs a successful list and no operation on r in flight there.
    */
   proof(h: string | undefined, r: string, since: number | undefined): "running" | "stopped" | "unknown" {
     const rep = this.trusted(h);
-    if (!rep) return "unknown";
+    // an older report proves nothing either way: a migration may have landed or left since
+    if (!rep || rep.managerRevision <= (since ?? -1)) return "unknown";
     if (rep.running.includes(r)) return "running";
     if (!rep.listed || rep.busy.includes(r)) return "unknown";
-    return rep.managerRevision > (since ?? -1) ? "stopped" : "unknown";
+    return "stopped";
   }
 
   /** A report of `host` the primary may trust: its lease is alive and it is online/maintenance. */

@@ -251,7 +251,9 @@ export class Invariants {
       // a deleted presence key (the lease lives) counts from the commit that suspected it
       const expired = !alive && !w.store.presenceDeletedAt.has(h.name);
       if (!f && (expired || (st && FAILING.has(st)))) {
-        const at = alive ? w.now : w.store.presenceGoneAt(h.name);
+        // a deleted key with a live lease is no expiry: the primary's deadline starts when it
+        // suspected the host (an operator's delete may even land during an election)
+        const at = alive || w.store.presenceDeletedAt.has(h.name) ? w.now : w.store.presenceGoneAt(h.name);
         this.failed.set(h.name, { at, running: this.onHost(h) });
       } else if (f && alive && (st === "online" || st === "maintenance")) {
         this.failed.delete(h.name);
