@@ -183,7 +183,7 @@ export class Hypervisor {
 
   migrate(a: AgentProc, name: string, target: string): Promise<void> {
     const { w, h } = this;
-    w.inv.onStartCall(name, target, h);
+    w.inv.onStartCall(name, target, h, true);
     return this.call(a, `resource ${name}`, (done) => {
       if (!this.running.has(name)) {
         w.engine.after(10, () =>

@@ -158,10 +158,14 @@ export class Invariants {
    * decided on says the host is online/maintenance (a commit the caller could not have read yet
    * is judged by the freeing rules, not here).
    */
-  onStartCall(r: string, host: string, caller: SimHost): void {
+  onStartCall(r: string, host: string, caller: SimHost, migration = false): void {
     const h = this.w.hosts.get(host);
     const id = h?.agent?.heartbeat.status().id;
-    const alive = id ? this.w.store.leaseAlive(Number(id)) : this.w.store.hostAlive(host);
+    // A migration is pushed by its source, which cannot know the target's lease at this instant
+    // (it may expire in the same millisecond): only the committed state is judged then. A VM
+    // that lands on a host that is failing is that host's to kill, and stays under the proof
+    // rules (early-recovery, stale-proof).
+    const alive = migration || (id ? this.w.store.leaseAlive(Number(id)) : this.w.store.hostAlive(host));
     const view = caller.agent?.runtime.view;
     const own = this.ownCommit.get(caller.name);
     const m = own && own.rev > (view?.managerRevision ?? 0) ? own.state : view?.manager;
