@@ -102,10 +102,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * out). `undefined` from `mutate` deletes the document; a result equal to the current document
  * writes nothing, so re-running a mutation that already happened is a no-op.
  */
-export async function updateSpec(t: SpecTarget, mutate: Mutation): Promise<RawSpec | undefined> {
+export async function updateSpec(
+  t: SpecTarget,
+  mutate: Mutation,
+  attempts = CAS_ATTEMPTS,
+): Promise<RawSpec | undefined> {
   const etcd = etcdFor(t.etcd, t.subject);
   const key = specKey(t.cluster);
-  for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
+  for (let attempt = 1; attempt <= attempts; attempt++) {
     const current = await readSpec(t);
     const next = mutate(current ? structuredClone(current.doc) : undefined);
     if (isDeepStrictEqual(next, current?.doc)) return next;
@@ -128,7 +132,7 @@ export async function updateSpec(t: SpecTarget, mutate: Mutation): Promise<RawSp
   }
   // Terminal: the outer retry would only add more writers to the same contention.
   throw new TerminalError(
-    `${t.subject}: the spec of cluster ${t.cluster} changed under every one of ${CAS_ATTEMPTS} compare-and-swap ` +
+    `${t.subject}: the spec of cluster ${t.cluster} changed under every one of ${attempts} compare-and-swap ` +
       "attempts (another writer is busy on it); run pulumi up again, with a lower --parallel if many " +
       "resources of this cluster change at once",
   );

@@ -3,8 +3,9 @@
 import { z } from "zod";
 import { timeoutsInput } from "../../core/inputs";
 import { defineSchema } from "../../core/resource";
-import { AdmissionSchema } from "../../runtime/core/spec";
+import { AdmissionSchema, TimingSchema } from "../../runtime/core/spec";
 import { clusterName, EtcdConnectionSchema, insecureOutputShape } from "../connection.schema";
+import { optionalInputs } from "../input-shape";
 
 const hostName = clusterName;
 const ms = z.number().int().positive();
@@ -22,15 +23,8 @@ export const HostInputSchema = z.strictObject({
   labels: z.record(z.string(), z.string()).optional(),
 });
 
-export const TimingInputSchema = z.strictObject({
-  keepaliveIntervalMs: ms.optional(),
-  leaseTtlMs: ms.optional(),
-  watchdogTimeoutMs: ms.optional(),
-  selfFenceDeadlineMs: ms.optional(),
-  isolationBudgetMs: ms.optional(),
-  fenceTimeoutMs: ms.optional(),
-  maxClockSkewMs: z.number().int().nonnegative().optional(),
-});
+/** The runtime's timing fields (spec.ts), each optional: check() runs the runtime's rules on them. */
+export const TimingInputSchema = optionalInputs(TimingSchema.shape);
 
 export const ResourceDefaultsSchema = z.strictObject({
   isolationResponse: z.enum(["stop", "kill", "none"]).optional(),

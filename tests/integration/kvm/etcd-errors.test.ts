@@ -138,6 +138,26 @@ describe("etcd failures the KVM resources tell apart (real etcd)", () => {
     );
   });
 
+  it("a spec that changes under every compare-and-swap fails once, with what to do (not as unreachable)", async () => {
+    const t = { etcd: as("vmha"), cluster: "ae", subject: "vm web" };
+    let writes = 0;
+    await assert.rejects(
+      updateSpec(
+        t,
+        (doc) => {
+          // Another writer changes the spec between our read and our txn, every time.
+          ctl("--user", `vmha:${PW}`, "put", "/vmha/ae/spec", JSON.stringify({ ...doc, x: ++writes }));
+          return { ...doc!, resources: { web: { kind: "vm" } } };
+        },
+        3,
+      ),
+      terminal(
+        /^vm web: the spec of cluster ae changed under every one of 3 compare-and-swap attempts .*lower --parallel/,
+      ),
+    );
+    assert.equal(writes, 3);
+  });
+
   it("an unreachable etcd is the one retryable failure", async () => {
     const t = { etcd: { endpoints: ["127.0.0.1:1"] }, cluster: "ae", subject: "cluster ae" };
     await assert.rejects(readSpec(t), (e: Error) => {
