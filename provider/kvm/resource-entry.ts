@@ -20,7 +20,7 @@ import type { EtcdConnection } from "./connection.schema";
 import { entryOps } from "./entry-ops";
 import { issuesToFailures, missingRefs, selfRefs, withoutRefs } from "./entry-refs";
 import type { ObservedSchema } from "./resource-entry.schema";
-import { type RawSpec, readSpec, specSizeProblem } from "./spec-store";
+import { parseStored, type RawSpec, readSpec, specSizeProblem } from "./spec-store";
 
 export type RawEntry = Record<string, unknown> & { kind: string; params?: Record<string, string> };
 
@@ -214,15 +214,21 @@ export function entryDefinition<I extends AnyObjectSchema>(
       const cur = e(current.inputs);
       const r = await ops.read(cur, ctx);
       if (!r) return undefined;
-      const inputs = schema.inputs.parse({
-        cluster: cur.cluster,
-        etcd: cur.etcd,
-        name: cur.name,
-        ...(cur.adopt !== undefined ? { adopt: cur.adopt } : {}),
-        ...(cur.timeouts !== undefined ? { timeouts: cur.timeouts } : {}),
-        ...commonFromEntry(r.raw),
-        ...kind.fromSpec(r.raw, cur),
-      });
+      const t = { etcd: cur.etcd, cluster: cur.cluster, subject: `${kind.label} ${entryName(cur)}` };
+      const inputs = parseStored(
+        schema.inputs,
+        {
+          cluster: cur.cluster,
+          etcd: cur.etcd,
+          name: cur.name,
+          ...(cur.adopt !== undefined ? { adopt: cur.adopt } : {}),
+          ...(cur.timeouts !== undefined ? { timeouts: cur.timeouts } : {}),
+          ...commonFromEntry(r.raw),
+          ...kind.fromSpec(r.raw, cur),
+        },
+        t,
+        "its entry",
+      );
       return { inputs, outputs: r.observed };
     },
     async update(_id, _olds, news, ctx) {

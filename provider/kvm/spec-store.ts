@@ -5,6 +5,7 @@
 // limit before it is written: agents never see an invalid spec, and etcd never sees a write it
 // must refuse.
 import { isDeepStrictEqual } from "node:util";
+import type { z } from "zod";
 import { TerminalError } from "../core/errors";
 import type { ClusterSpecInput } from "../runtime/core/spec";
 import { tryParseSpec } from "../runtime/core/spec";
@@ -135,6 +136,25 @@ export async function updateSpec(
     `${t.subject}: the spec of cluster ${t.cluster} changed under every one of ${attempts} compare-and-swap ` +
       "attempts (another writer is busy on it); run pulumi up again, with a lower --parallel if many " +
       "resources of this cluster change at once",
+  );
+}
+
+/**
+ * Parses what read() found back into the resource's inputs. A value edited by hand into a shape
+ * the inputs cannot hold fails refresh with the fields and what to do, not a raw ZodError.
+ */
+export function parseStored<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  t: SpecTarget,
+  what: string,
+): z.output<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issues = r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+  throw new TerminalError(
+    `${t.subject}: ${what} in etcd (${specKey(t.cluster)}) was changed outside Pulumi into something its inputs ` +
+      `cannot hold (${issues}); fix it with etcdctl, or run pulumi up without --refresh to write the program's settings back`,
   );
 }
 

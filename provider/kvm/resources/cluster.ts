@@ -5,7 +5,7 @@ import { defineResource, type State } from "../../core/resource";
 import { tryParseSpec } from "../../runtime/core/spec";
 import { clusterPrefix } from "../../runtime/store/keys";
 import { insecureReport } from "../connection";
-import { type RawSpec, readSpec, type SpecTarget, updateSpec } from "../spec-store";
+import { parseStored, type RawSpec, readSpec, type SpecTarget, updateSpec } from "../spec-store";
 import { clusterSchema } from "./cluster.schema";
 
 type S = typeof clusterSchema;
@@ -102,13 +102,18 @@ export const definition = defineResource({
       };
     }
     // Parsed through the schema so what refresh stores has the same shape the program writes.
-    const inputs = clusterSchema.inputs.parse({
-      ...current.inputs,
-      hosts,
-      timing: d.timing,
-      admissionControl: d.admissionControl,
-      resourceDefaults: d.defaults,
-    });
+    const inputs = parseStored(
+      clusterSchema.inputs,
+      {
+        ...current.inputs,
+        hosts,
+        timing: d.timing,
+        admissionControl: d.admissionControl,
+        resourceDefaults: d.defaults,
+      },
+      target(current.inputs, id),
+      "its spec",
+    );
     return { inputs, outputs: { storePrefix: clusterPrefix(id), ...insecureReport(inputs.etcd) } };
   },
   async update(id, _olds, news, ctx) {

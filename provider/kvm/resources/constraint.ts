@@ -5,7 +5,7 @@ import { TerminalError } from "../../core/errors";
 import { defineResource } from "../../core/resource";
 import type { Constraint } from "../../runtime/core/constraints";
 import { insecureReport } from "../connection";
-import { readSpec, type SpecTarget, updateSpec } from "../spec-store";
+import { parseStored, readSpec, type SpecTarget, updateSpec } from "../spec-store";
 import { constraintSchema } from "./constraint.schema";
 
 type Inputs = z.output<typeof constraintSchema.inputs>;
@@ -88,14 +88,19 @@ export const definition = defineResource({
     const c = stored?.doc.constraints?.[i.name!] as Constraint | undefined;
     if (!c) return undefined;
     const { type, ...rest } = c;
-    const inputs = constraintSchema.inputs.parse({
-      cluster: i.cluster,
-      etcd: i.etcd,
-      name: i.name,
-      ...(i.adopt !== undefined ? { adopt: i.adopt } : {}),
-      ...(i.timeouts !== undefined ? { timeouts: i.timeouts } : {}),
-      [type]: rest,
-    });
+    const inputs = parseStored(
+      constraintSchema.inputs,
+      {
+        cluster: i.cluster,
+        etcd: i.etcd,
+        name: i.name,
+        ...(i.adopt !== undefined ? { adopt: i.adopt } : {}),
+        ...(i.timeouts !== undefined ? { timeouts: i.timeouts } : {}),
+        [type]: rest,
+      },
+      target(i),
+      "its constraint",
+    );
     return { inputs, outputs: insecureReport(i.etcd) };
   },
   async update(_id, _olds, news, ctx) {

@@ -113,4 +113,18 @@ describe("KVM creates survive a lost commit reply (real etcd behind a lossy prox
       "web-after-db": { type: "order", first: "db", then: "web" },
     });
   });
+
+  it("refresh of an entry edited by hand into a shape the inputs cannot hold names the field and what to do", async () => {
+    const doc = await spec();
+    doc.resources.db.priority = "urgent";
+    await client.put(KEY).value(JSON.stringify(doc));
+    await assert.rejects(vm("read", ["lr/db", vmProps("db")]), (e: Error) => {
+      assert.equal(e.name, "TerminalError");
+      assert.match(
+        e.message,
+        /^vm db: its entry in etcd \(\/vmha\/lr\/spec\) was changed outside Pulumi .*priority: .*fix it with etcdctl/,
+      );
+      return true;
+    });
+  });
 });
