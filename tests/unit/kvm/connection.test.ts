@@ -73,4 +73,27 @@ describe("etcd transport security", () => {
     });
     assert.equal(ok.ok, true);
   });
+
+  // Review t5 (secrets echoed by encoding errors) in KVM's words: no check failure about a secret
+  // field quotes its value, whatever is wrong with it.
+  it("never quotes a secret in a check failure, even a malformed one", () => {
+    const r = checkInputs(
+      fenceDeviceSchema.inputs,
+      {
+        cluster: "prod",
+        etcd: { endpoints: ["h:2379"], username: "u", password: "pw\u0000with-nul", insecure: "yes" },
+        name: "ipmi",
+        agent: "fence_ipmilan",
+        hosts: { h1: {} },
+        secretParams: { "Bad Key": "bmc\u001bsecret", password: 42 },
+      },
+      fenceDeviceSchema.secretInputs,
+    );
+    assert.equal(r.ok, false);
+    if (r.ok) return;
+    const text = JSON.stringify(r.failures);
+    assert.ok(r.failures.length >= 2, text);
+    for (const leak of ["with-nul", "bmc", "42"])
+      assert.ok(!text.includes(leak), `${leak} quoted in ${text}`);
+  });
 });
