@@ -7,7 +7,6 @@
 // counts moments when one VM ran on two hosts. Also measures each agent's idle CPU and RSS.
 // The last line is one JSON object.
 import { Command } from "commander";
-import { askBmc } from "./lib/bmc-client";
 import { powerOff } from "./lib/host";
 import * as lab from "./lib/lab";
 import { LabObserver } from "./lib/observer";
@@ -106,8 +105,7 @@ async function main(): Promise<void> {
       log(
         `trial ${String(t).padStart(2)}: ${victim} off (${moved.join(",") || "no VMs"}): lease gone ${tr.leaseMs} ms, detect ${tr.detectMs} ms, fence ${tr.fenceMs} ms, restart ${tr.restartMs} ms, total ${tr.totalMs} ms; double runs so far ${obs.doubleRuns.length}`,
       );
-      const on = await askBmc(`on ${victim}`, 60000);
-      if (on !== "ok") throw new Error(`power on ${victim}: ${on}`);
+      await lab.powerOnHost(victim);
       await obs.hostOn(victim);
     }
     const totals = results.map((r) => r.totalMs);

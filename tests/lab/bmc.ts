@@ -3,17 +3,20 @@
 // reached at its own address (lab partitions cut a host off from etcd, not from the BMC).
 // Protocol: one request line, one answer line.
 //   off <h>     -> "ok" after link down + every process of <h> killed
-//   on <h>      -> "ok" after boot (libvirtd answering; agent started if the lab runs agents)
+//   on <h>      -> "ok" once power is applied (the host boots on its own: libvirtd, then the agent
+//                  if the lab runs agents); `npm run lab -- on` waits for libvirtd itself
 //   status <h>  -> "on" | "off"
 //   fail <h> on|off -> make the device fail (every request about <h> answers "error") or work again
 //   ping        -> "pong"
 // `off` and `on` may end with `by=<who>`; every power change is appended to .run/power-events.jsonl
 // with who asked: `by=` if given, else "fence:<h>" for a request from lab host <h>'s address (its
 // fence agent) or "bmc:<address>" otherwise.
+import { execFile } from "node:child_process";
 import * as net from "node:net";
 import { startAgent } from "./lib/agents";
-import { BMC_PORT, hostIndex, MGMT_IP, SUBNET } from "./lib/config";
-import { powerOff, powerOn, powerState } from "./lib/host";
+import { BMC_PORT, hostIndex, hostIp, libvirtUri, MGMT_IP, SUBNET } from "./lib/config";
+import { bootHost, powerOff, powerState } from "./lib/host";
+import { attach } from "./lib/net";
 import { appendPowerEvent } from "./lib/power-log";
 import { readState } from "./lib/state";
 
@@ -58,12 +61,34 @@ export function handle(line: string, from?: string): string {
   if (cmd === "on") {
     if (powerState(h) === "on") return "ok";
     const at = Date.now();
-    powerOn(h);
-    if (s.agents) startAgent(h, s);
+    // Power is applied at once; the host boots on its own, as a real BMC's "on" answers. Waiting
+    // here for libvirtd (1-3 s on a loaded machine) kept every other request waiting: a fence
+    // agent's next status call, or another host's fence, timed out behind a reboot.
+    attach(h, hostIp(h));
+    bootHost(h);
     appendPowerEvent({ at, host: h, action: "on", by });
+    void finishBoot(h, s.agents);
     return "ok";
   }
   return `error unknown command ${cmd}`;
+}
+
+/** Waits for the booted host's libvirtd without blocking the BMC, then starts its agent. */
+async function finishBoot(h: string, agents: boolean): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    const up = await new Promise<boolean>((resolve) =>
+      execFile("virsh", ["-q", "-c", libvirtUri(h), "version"], { timeout: 5000 }, (err) => resolve(!err)),
+    );
+    if (up) break;
+    if (Date.now() - t0 > 30_000 || powerState(h) !== "on") {
+      process.stderr.write(`${new Date().toISOString()} on ${h}: libvirtd not answering after boot\n`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const s = readState();
+  if (agents && s && powerState(h) === "on") startAgent(h, s);
 }
 
 function main(): void {

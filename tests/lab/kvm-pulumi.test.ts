@@ -178,7 +178,7 @@ describe("KVM resources on the lab (real engine, etcd, libvirt/KVM, agents)", {
     }
     const d2 = drift(s);
     assert.equal(d2.status, 7, d2.stdout + d2.stderr);
-    assert.match(d2.stdout, /^drift: vmha-kvm:VirtualMachine app: state$/m);
+    assert.match(d2.stdout, /^drift: vmha-kvm:VirtualMachine app: state "started" -> "disabled"$/m);
     const fix = await s.stack.up({ refresh: true, onOutput: () => {} });
     assert.equal(fix.summary.result, "succeeded");
     assert.equal(drift(s).status, 0);

@@ -156,8 +156,10 @@ export async function runIteration(env: Env, agent: AgentRuntime): Promise<strin
   let sentence = "";
   const pets: Action[] = [];
   let wakeInMs: number | undefined;
+  let decided = 0;
   for (let n = 0; n < queue.length && n < MAX_DECISIONS; n++) {
     const ev = queue[n]!;
+    decided = n + 1;
     agent.inFlight.delete(eventKey(ev) ?? "");
     snap.inFlight = [...agent.inFlight.keys()];
     let d: ReturnType<typeof decide>;
@@ -189,6 +191,11 @@ export async function runIteration(env: Env, agent: AgentRuntime): Promise<strin
     }
     queue.push(...(await execute(env, agent, snap, d.actions)));
   }
+  // Results not decided on in this iteration (the cap) are decided on in the next: a dropped
+  // result would leave its operation "in flight" for ever (an isolation that never ends).
+  agent.completed.unshift(
+    ...queue.slice(decided).filter((e) => e.type !== "tick" && e.type !== "store-unreachable"),
+  );
   agent.local = snap.local;
   agent.view = snap.view;
   agent.wakeInMs = wakeInMs;

@@ -313,6 +313,10 @@ function isolation(c: Lctx, fresh = true): void {
   const kill: string[] = [];
   for (const r of open) {
     if (inFlight.has(`stop:${r}`)) continue;
+    // on an operation's result, act only on what is known to run or be starting: what is merely
+    // not known yet (a first probe pending) was stopped at the tick, and the next list says more
+    if (!fresh && !local.running.includes(r) && !inFlight.has(`start:${r}`) && !inFlight.has(`migrate:${r}`))
+      continue;
     const how = snap.spec.resources[r]?.isolationResponse ?? "stop";
     // one whose start is still in flight is stopped (or killed) too: idempotent when absent
     (how === "kill" || !local.running.includes(r) ? kill : stop).push(r);

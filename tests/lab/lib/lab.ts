@@ -269,9 +269,23 @@ export function kill(h: string): void {
   powerOff(h);
 }
 
+/** Powers the host on through the BMC and waits until it booted (libvirtd answers, agent started). */
 export async function powerOnHost(h: string): Promise<void> {
   const a = await askBmc(`on ${h}`, 60000);
   if (a !== "ok") throw new Error(`lab: power on ${h}: ${a}`);
+  await waitBooted(h);
+}
+
+/** The BMC answers "on" once power is applied; the host is usable when its agent runs. */
+export async function waitBooted(h: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = readState();
+    if (trySh("virsh", ["-q", "-c", libvirtUri(h), "version"]).code === 0 && (!s?.agents || agentPid(h)))
+      return;
+    if (Date.now() > deadline) throw new Error(`lab: ${h} did not boot within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 export async function setFenceFailing(h: string, failing: boolean): Promise<void> {

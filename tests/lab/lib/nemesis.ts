@@ -272,6 +272,7 @@ export class Nemesis {
       if (i > 0) await sleep(1000);
       a = await askBmc(`on ${h} by=nemesis`, 60000).catch((e: unknown) => String(e));
     }
+    if (a === "ok") await lab.waitBooted(h).catch(() => undefined);
     return a;
   }
 

@@ -231,4 +231,22 @@ describe("driver loop", () => {
     assert.ok(fresh.spec, "spec restored from the disk");
     assert.doesNotMatch(s, /waiting for a valid cluster spec/);
   });
+
+  it("results beyond one iteration's cap of decisions are decided on in the next, never dropped", async () => {
+    const f = fakeEnv();
+    const agent = newAgentRuntime("h1");
+    await runIteration(f.env, agent);
+    // 250 operations finished between two iterations (a storm of results)
+    for (let i = 0; i < 250; i++) {
+      agent.inFlight.set(`stop:r${i}`, new Promise(() => {}));
+      agent.completed.push({ type: "stop-result", resource: `r${i}`, ok: true });
+    }
+    f.now.t = 250;
+    await runIteration(f.env, agent);
+    assert.ok(agent.completed.length > 0, "the rest waits for the next iteration");
+    f.now.t = 500;
+    await runIteration(f.env, agent);
+    const left = [...agent.inFlight.keys()].filter((k) => k.startsWith("stop:r"));
+    assert.deepEqual(left, [], "a dropped result would leave its operation in flight for ever");
+  });
 });
