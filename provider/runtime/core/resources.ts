@@ -160,7 +160,13 @@ function stepMoving(ctx: ManagerContext, r: string, rec: ResourceRecord): void {
     // may have landed while the agent that started it died. Settle by the target's fresh report.
     const there = rec.state === "migrating" ? ctx.proof(rec.target, r, rec.rev) : "stopped";
     if (there === "running") {
-      arrive(ctx, r, rec, "started", `migrated from ${rec.node} (its agent reported a failure: ${failed.reason})`);
+      arrive(
+        ctx,
+        r,
+        rec,
+        "started",
+        `migrated from ${rec.node} (its agent reported a failure: ${failed.reason})`,
+      );
       return;
     }
     if (there === "unknown") {

@@ -325,7 +325,7 @@ export class Invariants {
         if (!x || ((a.node === x || a.target === x) && !settles)) continue;
         if (this.proven(x, r, before, after)) continue;
         const rep = view?.reports[x];
-        const fresh = rep && rep.listed && rep.managerRevision > (b.rev ?? -1);
+        const fresh = rep?.listed && rep.managerRevision > (b.rev ?? -1);
         if (fresh && !rep.running.includes(r) && !rep.busy.includes(r)) continue;
         // kept where a fresh report shows it running (an isolation-none resource on a host back)
         if (fresh && a.node === x && rep.running.includes(r)) continue;

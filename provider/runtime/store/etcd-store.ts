@@ -55,12 +55,10 @@ export class EtcdStore implements Store {
   private eventSeq = 0;
   private lastReport = { key: "", sentAt: 0, value: "" };
   private readonly cache: ViewCache | undefined;
-  private readonly timeoutMs: number;
 
   constructor(readonly opts: EtcdStoreOptions) {
     this.client = createEtcdClient(opts);
     this.ns = this.client.namespace(clusterPrefix(opts.cluster));
-    this.timeoutMs = opts.callTimeoutMs ?? 500;
     this.cache = opts.watchCache ? new ViewCache(opts.fullReadEveryMs ?? 5000, opts.onChange) : undefined;
   }
 
