@@ -18,6 +18,9 @@ import { alive } from "./sh";
 import type { LabState } from "./state";
 import { type FalseIsolation, type FaultWindow, falseIsolations, percentile } from "./verdict";
 import { labStore, settled } from "./wait";
+
+const SETTLED_FOR_MS = 3000;
+
 import { WATCHDOG_LOG } from "./watchdog-client";
 
 /** mulberry32: small, deterministic, good enough for a fault schedule. */
@@ -238,18 +241,26 @@ export class Nemesis {
     }
   }
 
-  /** Every VM exactly once and every host online in the store, for 1 s. */
+  /**
+   * Every VM exactly once and every host online in the store, for 3 s: longer than a lease TTL
+   * plus etcd's expiry check (1 s + 0.5 s) plus a fence, so what a fault set off (a lease that
+   * expires after a quick agent restart, the fencing that follows) happens inside its own
+   * window, not in the next fault's.
+   */
   private async settle(timeoutMs: number): Promise<boolean> {
     const store = labStore(this.state);
     const end = Date.now() + timeoutMs;
     try {
+      let storeOkSince = Date.now();
       while (Date.now() < end) {
         const v = await store.read().catch(() => undefined);
+        if (!(v && settled(v, this.state.hosts, this.vms))) storeOkSince = Date.now();
         if (
           v &&
           settled(v, this.state.hosts, this.vms) &&
           this.okSince !== undefined &&
-          Date.now() - this.okSince > 1000
+          Date.now() - this.okSince > SETTLED_FOR_MS &&
+          Date.now() - storeOkSince > SETTLED_FOR_MS
         )
           return true;
         await sleep(200);
