@@ -69,7 +69,7 @@ export function apply(w: SimWorld, e: Exclude<SimEvent, { kind: "advance" }>): v
       return;
     case "store-latency":
       s.latencyMs = e.ms;
-      w.inv.outage(2 * e.ms >= s.timeoutMs);
+      noteOutage(w);
       return;
     case "store-lose":
       s.loseReplies += e.n;
@@ -172,11 +172,20 @@ function applyHost(
   }
 }
 
+/**
+ * The store is out for everyone while it is down, without a leader, or so slow that calls time
+ * out; each cause ends on its own (a latency change must not end an election's outage).
+ */
+function noteOutage(w: SimWorld): void {
+  const s = w.store;
+  w.inv.outage(s.down || s.electionUntil !== undefined || 2 * s.latencyMs >= s.timeoutMs);
+}
+
 function storeDown(w: SimWorld, down: boolean): void {
   const s = w.store;
   if (down === s.down) return;
   s.down = down;
-  w.inv.outage(down);
+  noteOutage(w);
   if (down) s.freeze();
   else if (s.electionUntil === undefined) s.unfreeze();
 }
@@ -187,12 +196,12 @@ function election(w: SimWorld, ms: number): void {
   const end = Math.max(s.electionUntil ?? 0, w.now + ms);
   s.electionUntil = end;
   s.freeze();
-  w.inv.outage(true);
+  noteOutage(w);
   w.engine.at(end, () => {
     if (s.electionUntil !== end) return;
     s.electionUntil = undefined;
     if (!s.down) s.unfreeze();
-    w.inv.outage(s.down);
+    noteOutage(w);
     for (const fn of s.held.splice(0)) fn();
   });
 }

@@ -49,9 +49,12 @@ describe("drift CLI", () => {
     const json = path.join(s.dir, "drift.json");
     const r = drift(s, ["--json", json]);
     assert.equal(r.code, 7, r.err);
-    assert.match(r.out, /^drift: vmha-test:LocalFile one: content$/m);
+    assert.match(r.out, /^drift: vmha-test:LocalFile one: content "1\\n" -> "changed\\n"$/m);
     assert.match(r.out, /^drift: vmha-test:LocalFile two: deleted outside Pulumi$/m);
-    assert.match(r.out, /^2 of 2 resource\(s\) of stack test drifted$/m);
+    assert.match(
+      r.out,
+      /^2 of 2 resource\(s\) of stack test drifted; run `pulumi up --refresh` to restore the declared state/m,
+    );
     const report = JSON.parse(fs.readFileSync(json, "utf8")) as {
       drifted: { name: string; change: string }[];
     };
