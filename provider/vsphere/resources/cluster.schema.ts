@@ -1,6 +1,7 @@
 // A vSphere cluster: created in a datacenter (CreateClusterEx) or adopted (by name or id), with
 // existing hosts moved into it and new ESXi hosts added by address.
 import { z } from "zod";
+import { allowDestructiveReplace } from "../../core/inputs";
 import { defineSchema } from "../../core/resource";
 
 export const newHost = z.strictObject({
@@ -55,6 +56,8 @@ export const clusterSchema = defineSchema({
         .boolean()
         .default(false)
         .describe("Allow deleting a created cluster that still holds hosts (its hosts leave vCenter)."),
+      /** Consent to rebuild the cluster when datacenter or existingId changes (its configuration is lost). */
+      allowDestructiveReplace,
     })
     .refine((c) => !(c.existingId && !c.adopt), {
       message: "existingId names a cluster to adopt: set adopt: true too",
@@ -73,6 +76,11 @@ export const clusterSchema = defineSchema({
   // and then delete the old resource, which destroys the cluster it just adopted (review finding 8).
   // `existingId` replaces only when it names another cluster (see ignoreDifferences).
   replaceOn: ["datacenter", "existingId"],
+  // hosts in a cluster have no order: a reordered list is no change (review finding 1's rule)
+  setLike: ["moveHosts", "addHosts"],
+  dataAtRisk:
+    "the vSphere cluster (for a created one): its HA and DRS configuration, its VM overrides and rules, and " +
+    "its hosts' membership (hosts leave the cluster)",
   secretInputs: ["addHosts"],
 });
 

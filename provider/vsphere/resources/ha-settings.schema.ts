@@ -119,6 +119,8 @@ export const haSettingsSchema = defineSchema({
     haEnabledBefore: z.boolean().optional(),
   }),
   replaceOn: ["clusterId"],
+  // vCenter keeps isolation addresses as a set (das.isolationaddress0..9): a reorder is no change
+  setLike: ["isolationAddresses"],
 });
 
 export type HaSettingsInputs = z.output<typeof haSettingsSchema.inputs>;

@@ -33,14 +33,7 @@ const DATA_BEARING = [
 ];
 
 /** Known failures in resources owned by the vSphere and KVM engineers: `<key> <property>` -> why. */
-const KNOWN: Record<string, string> = {
-  "vsphere:Cluster lists":
-    "t3 / finding 1's rule applied to vSphere (vSphere engineer): moveHosts and addHosts are not declared setLike or orderedLists",
-  "vsphere:HaSettings lists":
-    "finding 16 'heartbeat datastores compared in order' (vSphere engineer): list inputs not declared setLike or orderedLists",
-  "vsphere:Cluster data":
-    "finding 8 (vSphere engineer): a vSphere cluster does not declare dataAtRisk / allowDestructiveReplace",
-};
+const KNOWN: Record<string, string> = {};
 
 /** Fields only a custom refinement can judge: made valid after generation. */
 const FIXUPS: Record<string, (v: Props) => Props> = {

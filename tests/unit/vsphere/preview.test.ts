@@ -39,7 +39,7 @@ describe("vsphere.Cluster preview (findings 7b, 8)", () => {
     assert.deepEqual(d.replaces, []);
   });
 
-  it("8: existingId naming the cluster already managed is no change; another cluster's id replaces", async () => {
+  it("8: existingId naming the cluster already managed is no change; another cluster's id is refused at check, and replaces only with consent", async () => {
     const olds = await stored({ ...base, adopt: true }, { ...outs, created: false });
     const same = await call("vsphere:Cluster", "check", [
       olds,
@@ -51,7 +51,16 @@ describe("vsphere.Cluster preview (findings 7b, 8)", () => {
       olds,
       { ...base, adopt: true, existingId: "domain-c9" },
     ]);
-    const d2 = await call("vsphere:Cluster", "diff", ["domain-c7", olds, other.inputs]);
+    assert.deepEqual(
+      ((other.failures ?? []) as Array<{ property: string }>).map((f) => f.property),
+      ["existingId"],
+      "a change that replaces the cluster needs allowDestructiveReplace",
+    );
+    const consented = await call("vsphere:Cluster", "check", [
+      olds,
+      { ...base, adopt: true, existingId: "domain-c9", allowDestructiveReplace: true },
+    ]);
+    const d2 = await call("vsphere:Cluster", "diff", ["domain-c7", olds, consented.inputs]);
     assert.deepEqual(d2.replaces, ["existingId"]);
   });
 
