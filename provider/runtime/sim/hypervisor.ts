@@ -218,7 +218,7 @@ export class Hypervisor {
         this.hung.delete(name);
         t.hv.running.add(name);
         if (hungSince !== undefined) t.hv.hung.set(name, hungSince);
-        w.inv.onAppear(name, target);
+        w.inv.onAppear(name, target, h.name);
         done(() => undefined);
       });
     });

@@ -179,11 +179,12 @@ export class Invariants {
   }
 
   /** Invariant 3, when r's domain appears on host. */
-  onAppear(r: string, host: string): void {
+  onAppear(r: string, host: string, migratedFrom?: string): void {
     this.observe();
     const t = this.w.timing;
     for (const [y, e] of this.failed) {
-      if (y === host || !e.running.has(r)) continue;
+      // a live migration started before the failure moves r: it left y in the same instant
+      if (y === host || y === migratedFrom || !e.running.has(r)) continue;
       // a host that is back with a live lease may prove by its own fresh report that it stopped
       // r (the primary's rejoin): that proof is judged by stale-proof (c), not by this rule
       if (this.w.store.hostAlive(y)) continue;
