@@ -86,8 +86,10 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
     host: cfg.host,
     presenceKey: `${clusterPrefix(cfg.cluster)}${K.lease(cfg.host)}`,
     presenceValue: (lease) => JSON.stringify({ host: cfg.host, lease, pid: process.pid, startedAt }),
-    // the spec's keepaliveIntervalMs is the default one; the heartbeat runs before any spec is read
-    intervalMs: 250,
+    // Twice per default keepalive interval: after an etcd leader change, the first renewal on a
+    // fresh stream (stuck ones wait behind a forward to the old leader) must land well inside the
+    // promoted lease's TTL; at 250 ms a stopped leader on a loaded host cost >1 s of acks (lab).
+    intervalMs: 125,
     now: () => clock.now(),
     ...(tls ? { tls } : {}),
     ...(auth ? { auth } : {}),

@@ -63,9 +63,14 @@ export class LabObserver {
       running: [...active].filter((v) => this.states.get(h)?.get(v) === "running").sort(),
       active: [...active].sort(),
     });
+    // A double run is the same VM executing on two hosts: a paused copy (a live migration's
+    // target before the switch-over, its source after it) executes nothing.
     const where = new Map<string, string[]>();
     for (const [host, set] of this.current)
-      for (const vm of set) where.set(vm, [...(where.get(vm) ?? []), host]);
+      for (const vm of set) {
+        if (this.states.get(host)?.get(vm) === "paused") continue;
+        where.set(vm, [...(where.get(vm) ?? []), host]);
+      }
     const nowDouble = new Set<string>();
     for (const [vm, hosts] of where) {
       if (hosts.length < 2) continue;
