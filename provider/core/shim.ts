@@ -17,27 +17,69 @@ export function providerFor(
 ): pulumi.dynamic.ResourceProvider {
   const cached = cache.get(schema.key);
   if (cached) return cached;
-  const provider = makeShim(schema.key, schema.module, path.join(__dirname, "entry.js"));
+  const provider = makeShim(schema.key, schema.module, path.join(__dirname, "entry.js"), {
+    version: packageVersion(),
+    programDir: process.cwd(),
+  });
   cache.set(schema.key, provider);
   return provider;
+}
+
+/** The version of the vmha package this code belongs to ("" when it cannot be read). */
+function packageVersion(): string {
+  try {
+    return (
+      (require(path.join(__dirname, "..", "..", "..", "package.json")) as { version?: string }).version ?? ""
+    );
+  } catch {
+    return "";
+  }
+}
+
+/** Who wrote a resource's state: the vmha version and the program's directory. */
+export interface WrittenBy {
+  version: string;
+  programDir: string;
 }
 
 export function makeShim(
   key: string,
   module: string,
   entryAtSerialization: string,
+  writtenBy: WrittenBy = { version: "", programDir: "" },
 ): pulumi.dynamic.ResourceProvider {
   // A holder object, not a `let`: the closure serializer copies captured variables per function,
   // but serializes a captured object once, so configure() and dispatch() share it.
   const holder: { config?: ConfigReader } = {};
   // Resolution order: the vmha package installed for the program (found from the provider
   // process's working directory), then the copy the state was written with.
-  const dispatch = (method: Method, args: unknown[]): Promise<unknown> => {
-    let entry: string;
-    try {
-      entry = require.resolve("vmha/dist/provider/core/entry.js", { paths: [process.cwd()] });
-    } catch {
-      entry = entryAtSerialization;
+  const dispatch = async (method: Method, args: unknown[]): Promise<unknown> => {
+    const tried: string[] = [];
+    let entry: string | undefined;
+    for (const dir of [process.cwd(), writtenBy.programDir]) {
+      if (entry || !dir || tried.includes(dir)) continue;
+      try {
+        entry = require.resolve("vmha/dist/provider/core/entry.js", { paths: [dir] });
+      } catch {
+        tried.push(dir);
+      }
+    }
+    if (!entry) {
+      try {
+        entry = require.resolve(entryAtSerialization);
+      } catch {
+        tried.push(entryAtSerialization);
+      }
+    }
+    if (!entry) {
+      // Refresh and destroy run the code stored in the state: say exactly what to install where.
+      const at = writtenBy.programDir || process.cwd();
+      const v = writtenBy.version;
+      throw new Error(
+        `vmha: cannot ${method} ${key} resources: the vmha package is not installed where this program runs ` +
+          `(looked in: ${tried.join(", ")}). Install the version that wrote this state${v ? ` (vmha@${v})` : ""} ` +
+          `or newer in the program's directory: cd ${at} && npm install vmha${v ? `@^${v}` : ""}`,
+      );
     }
     const mod = require(entry) as { dispatchV1: Dispatch };
     return mod.dispatchV1({ key, module, method, args, config: holder.config });

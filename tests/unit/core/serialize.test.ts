@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { REGISTRY } from "../../../provider/core/registry";
 import type { AnyObjectSchema, ResourceSchema } from "../../../provider/core/resource";
-import { providerFor } from "../../../provider/core/shim";
+import { makeShim, providerFor } from "../../../provider/core/shim";
 import { localFileSchema } from "../../support/local-file";
 
 const DIST = path.resolve(__dirname, "..", "..", "..");
@@ -56,5 +56,36 @@ describe("provider serialization", () => {
       0o644,
       "check returns inputs with schema defaults applied",
     );
+  });
+
+  it("with no vmha package where it runs, a shim says exactly what to install where", async () => {
+    const shim = makeShim(
+      "vmha-test:LocalFile",
+      "nowhere.js",
+      "/nonexistent/vmha/dist/provider/core/entry.js",
+      {
+        version: "1.2.3",
+        programDir: "/nonexistent/program",
+      },
+    );
+    const sf = await pulumi.runtime.serializeFunction(() => shim);
+    const provider = requireFromString(sf.text).handler();
+    const cwd = process.cwd();
+    process.chdir("/");
+    try {
+      await assert.rejects(
+        provider.delete!("id", {}),
+        (e: Error) =>
+          /cannot delete vmha-test:LocalFile resources: the vmha package is not installed where this program runs/.test(
+            e.message,
+          ) &&
+          /looked in: \/, \/nonexistent\/program, \/nonexistent\/vmha\/dist\/provider\/core\/entry\.js/.test(
+            e.message,
+          ) &&
+          /cd \/nonexistent\/program && npm install vmha@\^1\.2\.3/.test(e.message),
+      );
+    } finally {
+      process.chdir(cwd);
+    }
   });
 });
