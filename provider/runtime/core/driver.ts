@@ -46,6 +46,8 @@ export interface AgentRuntime {
   /** Results that arrived after the iteration that started them. */
   completed: CoreEvent[];
   lastSentence?: string;
+  /** The last list failure said, until a list succeeds again. */
+  listError?: string;
   /** The spec saved on the host's disk was looked at (once per process). */
   diskChecked: boolean;
   /** Rejected store values already logged (key -> reason), so each is said once. */
@@ -126,13 +128,13 @@ export async function runIteration(env: Env, agent: AgentRuntime): Promise<strin
   let listed = true;
   try {
     running = await env.driver.list(agent.spec.resources);
+    agent.listError = undefined;
   } catch (err) {
-    env.log.log({
-      level: "warn",
-      host: env.host,
-      subject: "driver",
-      message: `list failed (what runs here is unknown): ${errorMessage(err)}`,
-    });
+    // said once per distinct failure, not four times a second
+    const message = `list failed (what runs here is unknown): ${errorMessage(err)}`;
+    if (message !== agent.listError)
+      env.log.log({ level: "warn", host: env.host, subject: "driver", message });
+    agent.listError = message;
     running = agent.local.running;
     listed = false;
   }
