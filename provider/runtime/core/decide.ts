@@ -10,6 +10,7 @@
 // No IO, no clock, no randomness: the same inputs give the same outputs (see
 // tests/unit/runtime/purity.test.ts, which enforces the imports).
 import type { Note } from "./context";
+import { leasePhase } from "./isolation";
 import { runLocal } from "./local";
 import { runManager } from "./manager";
 import type { Action, CoreEvent, Decision, ManagerState, Snapshot } from "./model";
@@ -24,10 +25,13 @@ export function decide(
   const actions: Action[] = [];
   const notes: Note[] = [];
   let manager: ManagerState | undefined = snapshot.view.manager;
+  // A primary decides only while its own lease (to which the election key is bound) surely
+  // outlives the iteration: one whose lease may expire meanwhile could overlap its successor.
   const acting =
     snapshot.isPrimary &&
     snapshot.storeReachable &&
     !snapshot.managerInvalid &&
+    leasePhase(snapshot) === "normal" &&
     event.type !== "commit-failed";
   const wasPrimary = snapshot.local.primary;
   let observed = snapshot.local.observedExpiry;
