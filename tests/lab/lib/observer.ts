@@ -31,6 +31,7 @@ export class LabObserver {
   readonly history: Sample[] = [];
   readonly doubleRuns: DoubleRun[] = [];
   private inDouble = new Set<string>();
+  private readonly confirming = new Set<string>();
 
   async hostOn(h: string): Promise<void> {
     this.watches.get(h)?.stop();
@@ -75,9 +76,36 @@ export class LabObserver {
     for (const [vm, hosts] of where) {
       if (hosts.length < 2) continue;
       nowDouble.add(vm);
-      if (!this.inDouble.has(vm)) this.doubleRuns.push({ at, vm, hosts: hosts.sort() });
+      if (!this.inDouble.has(vm)) void this.confirm(vm, hosts.sort(), at);
     }
     this.inDouble = nowDouble;
+  }
+
+  /**
+   * Each host's events arrive on their own stream, so at a live migration's switch-over the
+   * target may be seen running before the source's pause is: before a double run is recorded,
+   * both hosts are listed again. A host that does not answer keeps its last state (a powered-off
+   * host counts until hostOff()), so a real double run is never missed, only re-checked.
+   */
+  private async confirm(vm: string, hosts: string[], at: number): Promise<void> {
+    if (this.confirming.has(vm)) return;
+    this.confirming.add(vm);
+    try {
+      await Promise.all(
+        hosts.map((h) =>
+          this.watches
+            .get(h)
+            ?.refresh()
+            .catch(() => undefined),
+        ),
+      );
+      const still = hosts.filter(
+        (h) => this.current.get(h)?.has(vm) && this.states.get(h)?.get(vm) !== "paused",
+      );
+      if (still.length >= 2) this.doubleRuns.push({ at, vm, hosts: still });
+    } finally {
+      this.confirming.delete(vm);
+    }
   }
 
   running(h: string): string[] {
