@@ -10,6 +10,7 @@
 // No IO, no clock, no randomness: the same inputs give the same outputs (see
 // tests/unit/runtime/purity.test.ts, which enforces the imports).
 import type { Note } from "./context";
+import { selfFenceDeadline } from "./hosts";
 import { leasePhase } from "./isolation";
 import { runLocal } from "./local";
 import { runManager } from "./manager";
@@ -83,7 +84,7 @@ function nextSelfFenceDeadline(
   let best: number | undefined;
   for (const [h, at] of Object.entries(observed ?? {})) {
     if (manager?.hosts[h]?.state !== "fencing") continue;
-    const left = at + snap.spec.timing.selfFenceDeadlineMs - now;
+    const left = selfFenceDeadline(at, snap.spec.timing) - now;
     if (left > 0 && (best === undefined || left < best)) best = left;
   }
   return best;

@@ -80,6 +80,19 @@ function suspect(ctx: ManagerContext, name: string): void {
 }
 
 /**
+ * When the self-fence deadline falls, counted from this primary's sighting of the missing lease
+ * key. A key deleted while its lease lives (by hand, or a put that failed) is seen up to one TTL
+ * before that lease could expire, and the host counts its isolation from its last renewal: so
+ * one TTL is added to the deadline (timing.ts: the host is done by its last ack + L + D - S).
+ */
+export function selfFenceDeadline(
+  sightedAt: number,
+  t: { leaseTtlMs: number; selfFenceDeadlineMs: number },
+): number {
+  return sightedAt + t.leaseTtlMs + t.selfFenceDeadlineMs;
+}
+
+/**
  * The self-fence rule needs a watchdog that bounds a hung agent: only a host that reported an
  * armed one no longer than timing.watchdogTimeoutMs is freed by the deadline alone.
  */
@@ -147,7 +160,7 @@ function progressFencing(ctx: ManagerContext, name: string): void {
   // The deadline runs from this primary's own sighting of the expiry: a time written by
   // another primary, on another clock, is never trusted.
   ctx.observed[name] ??= ctx.now;
-  const deadline = ctx.observed[name]! + t.selfFenceDeadlineMs;
+  const deadline = selfFenceDeadline(ctx.observed[name]!, t);
   const waiting: string[] = [];
   if (alive) {
     // back with a new lease before any proof: its own fresh report is the proof

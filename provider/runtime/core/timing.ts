@@ -7,10 +7,12 @@
 // leader took over (up to about one election timeout: 250 ms with the recommended settings).
 //
 // Let `a` be the send time of the last renewal the store acknowledged to host X. etcd cannot
-// expire X's lease before a + L (it only counts from a renewal it received, sent at >= a), so
-// the primary sees the expiry at e >= a + L and frees X's stop/kill resources at e + D (D is
-// counted on the primary's own clock from its own observation). X must therefore have stopped
-// them by a + L + D - S. Three rules make that hold:
+// expire X's lease before a + L (it only counts from a renewal it received, sent at >= a). The
+// primary sees X's lease key gone at e and frees X's stop/kill resources at e + L + D (counted
+// on its own clock from its own observation; the L covers a key deleted while the lease lives,
+// seen as early as a, and costs one TTL of recovery time on the self-fence path only: a host
+// with a fence device is fenced at once). X must therefore have stopped them by a + L + D - S.
+// Three rules make that hold:
 //
 //   isolation: X stops (B) and kills its stop/kill resources from a + L + D - S - B on, so they
 //              are gone by the deadline. Until then a store outage costs nothing: an etcd leader

@@ -258,7 +258,9 @@ export class Invariants {
       if (!f && (expired || (st && FAILING.has(st)))) {
         // a deleted key with a live lease is no expiry: the primary's deadline starts when it
         // suspected the host (an operator's delete may even land during an election)
-        const at = alive || w.store.presenceDeletedAt.has(h.name) ? w.now : w.store.presenceGoneAt(h.name);
+        const deleted = w.store.presenceDeletedAt.has(h.name);
+        // a deleted key's lease may live one more TTL (the primary adds it to its deadline)
+        const at = deleted ? w.now + w.timing.leaseTtlMs : alive ? w.now : w.store.presenceGoneAt(h.name);
         this.failed.set(h.name, { at, running: this.onHost(h) });
       } else if (f && alive && (st === "online" || st === "maintenance")) {
         this.failed.delete(h.name);

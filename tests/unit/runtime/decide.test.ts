@@ -279,10 +279,11 @@ describe("decide", () => {
     let state = step.state;
     const local = { ...emptyLocal("h1"), primary: true, observedExpiry: step.observed };
     view = { ...view, manager: state };
-    state = runManager(snap({ view, local, inFlight: ["fence:h2"] }), { type: "tick" }, 11_999).state;
+    // sighting 10 s + lease TTL 1 s (a deleted key's lease may still live) + deadline 2 s
+    state = runManager(snap({ view, local, inFlight: ["fence:h2"] }), { type: "tick" }, 12_999).state;
     assert.equal(state.resources["db"]!.node, "h2", "not before the deadline");
     view = { ...view, manager: state };
-    state = runManager(snap({ view, local, inFlight: ["fence:h2"] }), { type: "tick" }, 12_000).state;
+    state = runManager(snap({ view, local, inFlight: ["fence:h2"] }), { type: "tick" }, 13_000).state;
     assert.notEqual(state.resources["db"]!.node, "h2");
     assert.notEqual(state.resources["web"]!.node, "h2");
     assert.equal(state.resources["keep"]!.node, "h2");
@@ -360,8 +361,8 @@ describe("proof rules of the primary (issue 10)", () => {
     const step = runManager(snap({ view, inFlight: ["fence:h2"] }), { type: "tick" }, 60_000);
     assert.equal(step.state.resources["db"]!.node, "h2", "not freed at its first sighting");
     const local = { ...emptyLocal("h1"), primary: true, observedExpiry: step.observed };
-    const later = runManager(snap({ view, local, inFlight: ["fence:h2"] }), { type: "tick" }, 62_000).state;
-    assert.notEqual(later.resources["db"]!.node, "h2", "freed D after its own sighting");
+    const later = runManager(snap({ view, local, inFlight: ["fence:h2"] }), { type: "tick" }, 63_000).state;
+    assert.notEqual(later.resources["db"]!.node, "h2", "freed L + D after its own sighting");
   });
 
   it("M4: a device that says off while the host renews its lease is no proof", () => {
