@@ -48,6 +48,8 @@ export type Rule = (typeof RULES)[number];
 interface Failure {
   /** When the store saw its presence go (or the commit that suspected it). */
   at: number;
+  /** Added to `at` for the deadlines: a deleted key's lease may live one more TTL. */
+  grace: number;
   running: Set<string>;
 }
 
@@ -189,7 +191,7 @@ export class Invariants {
       // r (the primary's rejoin): that proof is judged by stale-proof (c), not by this rule
       if (this.w.store.hostAlive(y)) continue;
       const proven = (this.fencedAt.get(y) ?? -1) >= e.at;
-      const deadline = e.at + t.selfFenceDeadlineMs - t.maxClockSkewMs;
+      const deadline = e.at + e.grace + t.selfFenceDeadlineMs - t.maxClockSkewMs;
       if (!proven && this.w.now < deadline) {
         this.fail(
           "early-recovery",
@@ -260,8 +262,9 @@ export class Invariants {
         // suspected the host (an operator's delete may even land during an election)
         const deleted = w.store.presenceDeletedAt.has(h.name);
         // a deleted key's lease may live one more TTL (the primary adds it to its deadline)
-        const at = deleted ? w.now + w.timing.leaseTtlMs : alive ? w.now : w.store.presenceGoneAt(h.name);
-        this.failed.set(h.name, { at, running: this.onHost(h) });
+        const at = deleted || alive ? w.now : w.store.presenceGoneAt(h.name);
+        const grace = deleted ? w.timing.leaseTtlMs : 0;
+        this.failed.set(h.name, { at, grace, running: this.onHost(h) });
       } else if (f && alive && (st === "online" || st === "maintenance")) {
         this.failed.delete(h.name);
       } else if (f && h.power) {
@@ -287,14 +290,14 @@ export class Invariants {
     const t = w.timing;
     for (const [y, f] of this.failed) {
       const h = w.hosts.get(y);
-      if (!h?.power || w.now <= f.at + t.selfFenceDeadlineMs) continue;
+      if (!h?.power || w.now <= f.at + f.grace + t.selfFenceDeadlineMs) continue;
       const wd = this.manager()?.hosts?.[y]?.watchdogMs;
       if (wd === undefined || wd > t.watchdogTimeoutMs) continue;
       const open = [...h.hv.running].filter((r) => this.mustStop(r));
       if (open.length) {
         this.fail(
           "fencing-deadline",
-          `${y} still runs ${open.join(", ")} past its deadline ${fmtTime(f.at + t.selfFenceDeadlineMs)} (lease gone at ${fmtTime(f.at)})`,
+          `${y} still runs ${open.join(", ")} past its deadline ${fmtTime(f.at + f.grace + t.selfFenceDeadlineMs)} (lease gone at ${fmtTime(f.at)})`,
         );
       }
     }
@@ -311,7 +314,8 @@ export class Invariants {
     for (const [h, rec] of Object.entries(after.hosts)) {
       if (FAILING.has(rec.state) && !this.failed.has(h)) {
         const x = this.w.hosts.get(h);
-        if (x) this.failed.set(h, { at: this.w.now, running: this.onHost(x) });
+        const grace = this.w.store.presenceDeletedAt.has(h) ? this.w.timing.leaseTtlMs : 0;
+        if (x) this.failed.set(h, { at: this.w.now, grace, running: this.onHost(x) });
       }
     }
   }
