@@ -70,14 +70,22 @@ export function petAction(
   phase: LeasePhase,
   local: LocalState,
   manager: ManagerState | undefined,
+  starting: readonly string[] = [],
 ): Action | undefined {
-  const open = mustStop(snap, local, manager);
-  const clean = snap.listed && open.length === 0;
-  if (clean) return { type: "watchdog", op: "pet" };
-  if (phase === "isolate" || beingFenced(manager, snap.self)) return undefined;
   const w = timingWindows(snap.spec.timing, snap.lease.ttlMs);
-  if (snap.lease.sinceAckMs >= w.petWindowMs) return undefined;
-  return { type: "watchdog", op: "pet", maxAckAgeMs: w.petWindowMs };
+  // While the lease lives, the pet is bounded by the age of the last ack (checked again when
+  // the pet happens, which may be after a stall).
+  if (phase !== "isolate" && !beingFenced(manager, snap.self) && snap.lease.sinceAckMs < w.petWindowMs)
+    return { type: "watchdog", op: "pet", maxAckAgeMs: w.petWindowMs };
+  // Otherwise only a host that runs nothing that must stop may pet (a reset protects nothing),
+  // counting what this very decision starts.
+  const open = [...mustStop(snap, local, manager), ...starting.filter((r) => mustStopKind(snap, r))];
+  if (snap.listed && open.length === 0) return { type: "watchdog", op: "pet" };
+  return undefined;
+}
+
+function mustStopKind(snap: Snapshot, r: string): boolean {
+  return (snap.spec.resources[r]?.isolationResponse ?? "stop") !== "none";
 }
 
 export function isolationNote(snap: Snapshot, phase: LeasePhase): string | undefined {

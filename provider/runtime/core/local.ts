@@ -67,7 +67,8 @@ export function runLocal(
     default:
       break;
   }
-  const pet = petAction(snap, phase, c.local, manager);
+  const starting = c.actions.flatMap((a) => (a.type === "start" || a.type === "migrate" ? [a.resource] : []));
+  const pet = petAction(snap, phase, c.local, manager, starting);
   if (pet) c.actions.push(pet);
   return { local: c.local, actions: c.actions, notes: c.notes, wakeInMs: msToIsolation(snap) };
 }
