@@ -171,7 +171,7 @@ function progressFencing(ctx: ManagerContext, name: string): void {
       ctx.hostState(
         name,
         "fenced",
-        `self-fence deadline passed (lease expiry + ${fmtMs(t.selfFenceDeadlineMs)}, watchdog ${fmtMs(rec.watchdogMs!)})`,
+        `self-fence deadline passed (lease key gone + ${fmtMs(t.leaseTtlMs + t.selfFenceDeadlineMs)}, watchdog ${fmtMs(rec.watchdogMs!)})`,
       );
       return;
     }
