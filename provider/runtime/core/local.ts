@@ -196,6 +196,9 @@ function act(
     running &&
     rec?.target &&
     !inFlight.has(`migrate:${r}`) &&
+    // one operation on a resource at a time: a migration racing an isolation stop of the same
+    // domain could leave the target with a copy the source's agent thinks it stopped
+    !inFlight.has(`stop:${r}`) &&
     c.local.failed[r]?.epoch !== rec.epoch
   ) {
     // once a failure of this migration is reported, the primary decides: trying again could
