@@ -14,6 +14,8 @@
 // the put on it, so the host never counts as joined without its presence key.
 //
 // See heartbeat-member.ts for the per-member channels and streams.
+
+import type { LeaseStatus } from "../env";
 import type { StoreTls } from "./client";
 import {
   describe,
@@ -23,18 +25,8 @@ import {
   type KeepaliveRequest,
 } from "./heartbeat-member";
 
-export interface LeaseStatus {
-  /** Lease id (decimal), "" when none held. */
-  id: string;
-  /** +1 for every lease this object takes up: join() (a re-grant is a new generation), resume(), handOff(). */
-  generation: number;
-  /** Monotonic ms (`now()`) of the SEND time of the last acknowledged renewal/grant/resume; -Infinity if none. */
-  lastAckSentAt: number;
-  /** The TTL the store granted (etcd raises too-short TTLs), ms; 0 when none held. */
-  ttlMs: number;
-  /** Monotonic ms when the store answered that the lease no longer exists; set => no more renewals until join(). */
-  lostAt?: number;
-}
+// The port's type (env.ts): the heartbeat is what fills it.
+export type { LeaseStatus } from "../env";
 
 export type HeartbeatLogLevel = "debug" | "info" | "warn" | "error";
 
