@@ -1,6 +1,7 @@
 // Where to connect and how: stack configuration (`vmha:vsphere*`) first, then the environment
 // variables @pulumi/vsphere users already have. Pure: takes a config reader and an environment.
 import * as fs from "node:fs";
+import { configBoolean } from "../../core/config-values";
 import { TerminalError } from "../../core/errors";
 import type { ConfigReader } from "../../core/resource";
 
@@ -33,13 +34,6 @@ function pick(
 ): string | undefined {
   const v = config.get(c) ?? env[e];
   return v === undefined || v === "" ? undefined : v;
-}
-
-function truthy(v: string | undefined, name: string): boolean {
-  if (v === undefined) return false;
-  if (/^(1|true|yes)$/i.test(v)) return true;
-  if (/^(0|false|no)$/i.test(v)) return false;
-  throw new TerminalError(`${name} must be true or false, got ${JSON.stringify(v)}`);
 }
 
 export function connectionSettings(
@@ -81,7 +75,7 @@ export function connectionSettings(
     server: u.host,
     user,
     password,
-    allowUnverifiedSsl: truthy(pick(config, env, KEYS.insecure), KEYS.insecure.join(" / ")),
+    allowUnverifiedSsl: configBoolean(pick(config, env, KEYS.insecure), KEYS.insecure.join(" / ")),
     ...(ca ? { ca } : {}),
   };
 }

@@ -114,6 +114,57 @@ describe("connection config", () => {
       /only one of/,
     );
   });
+  it("reads vmha:hypervUseSsl / VMHA_HYPERV_USE_SSL as true/false, 1/0, yes/no in any case (finding 16)", () => {
+    const ssl = (v: string, env: Record<string, string> = {}) =>
+      connectionFrom(cfg({ "vmha:hypervComputerName": "HV1", "vmha:hypervUseSsl": v }), env).useSsl;
+    for (const v of ["true", "True", "TRUE", "1", "yes", "Yes"]) assert.equal(ssl(v), true, v);
+    for (const v of ["false", "False", "0", "no", "NO"]) assert.equal(ssl(v), false, v);
+    assert.equal(ssl(""), false, "unset means WinRM over HTTP, as before");
+    assert.equal(
+      ssl("", { VMHA_HYPERV_USE_SSL: "True" }),
+      true,
+      "the environment variable when config is unset",
+    );
+    assert.equal(ssl("no", { VMHA_HYPERV_USE_SSL: "yes" }), false, "stack config wins");
+  });
+  it("refuses any other useSsl value, naming the config key and the environment variable (finding 16)", () => {
+    for (const [config, env] of [
+      [{ "vmha:hypervUseSsl": "ture" }, {}],
+      [{}, { VMHA_HYPERV_USE_SSL: "on" }],
+    ] as const) {
+      assert.throws(
+        () => connectionFrom(cfg({ "vmha:hypervComputerName": "HV1", ...config }), env),
+        (e: unknown) =>
+          e instanceof TerminalError &&
+          e.message.includes("vmha:hypervUseSsl") &&
+          e.message.includes("VMHA_HYPERV_USE_SSL") &&
+          /must be true or false/.test(e.message),
+      );
+    }
+  });
+  it("refuses a password with SSH remoting instead of ignoring it, without showing it (finding 16)", () => {
+    for (const [config, env] of [
+      [{ "vmha:hypervPassword": "s3cret!" }, {}],
+      [{}, { VMHA_HYPERV_PASSWORD: "s3cret!" }],
+    ] as const) {
+      assert.throws(
+        () =>
+          connectionFrom(
+            cfg({ "vmha:hypervHostName": "hv1.contoso.local", "vmha:hypervUserName": "admin", ...config }),
+            env,
+          ),
+        (e: unknown) =>
+          e instanceof TerminalError &&
+          /vmha:hypervPassword \(or VMHA_HYPERV_PASSWORD\) is set, but SSH remoting \(vmha:hypervHostName\)/.test(
+            e.message,
+          ) &&
+          /key/.test(e.message) &&
+          !e.message.includes("s3cret"),
+      );
+    }
+    const ok = connectionFrom(cfg({ "vmha:hypervHostName": "hv1", "vmha:hypervUserName": "admin" }), {});
+    assert.equal(ok.hostName, "hv1");
+  });
   it("never puts the password in the session set-up script: the shell reads it from its environment (finding 15)", () => {
     const s = sessionSetup({
       shell: "pwsh",
