@@ -23,6 +23,13 @@ export async function startAgent(cfg: AgentConfig): Promise<AgentHandle> {
   const { logger } = real;
   const say = (message: string, level: "info" | "warn" | "error" = "info") =>
     logger.log({ level, host: cfg.host, subject: "agent", message });
+  // The scrape-time gauges read the heartbeat and the loop's last store read (lease age, failover
+  // headroom, resource states), so real-env.ts needs no metrics plumbing of its own.
+  real.metrics.observeLease(
+    () => real.heartbeat.status(),
+    () => real.clock.now(),
+  );
+  const env = { ...real.env, store: real.metrics.observeStore(real.env.store) };
   let server: http.Server | undefined;
   if (cfg.metrics) server = await real.metrics.serve(cfg.metrics);
   await real.start();
@@ -33,7 +40,7 @@ export async function startAgent(cfg: AgentConfig): Promise<AgentHandle> {
   const abort = new AbortController();
   let leave = false;
   let crashed = false;
-  const loop = runAgent(real.env, { signal: abort.signal, leaving: () => leave });
+  const loop = runAgent(env, { signal: abort.signal, leaving: () => leave });
   const done = loop
     .catch((err: unknown) => {
       crashed = true;

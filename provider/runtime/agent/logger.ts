@@ -56,9 +56,17 @@ export class AgentLogger implements Logger {
     }
   }
 
-  /** Failover metrics from the core's state changes (counted where they happen: the primary). */
+  /**
+   * Failover metrics from the core's state changes (counted where they happen: the primary), and
+   * the isolation count from the core's isolation line.
+   */
   private observe(r: LogRecord): void {
     if (!this.metrics) return;
+    // the core logs this once per isolation episode, when the response starts (core/local.ts)
+    if (r.subject === "isolation" && r.message.includes("isolation response")) {
+      this.metrics.isolations.inc();
+      return;
+    }
     const m = STATUS.exec(r.message);
     if (!m) return;
     const [, from, to] = m;

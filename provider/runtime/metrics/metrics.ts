@@ -1,6 +1,43 @@
 // Prometheus metrics of one agent (prom-client, own registry) and the /metrics HTTP endpoint.
+// The alert rules (deploy/prometheus/vmha-alerts.yml) and the Grafana dashboard
+// (deploy/grafana/vmha-dashboard.json) use these names; their tests read them from here.
 import * as http from "node:http";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { toleratedFailures } from "../core/admission";
+import { type ClusterSpec, tryParseSpec } from "../core/spec";
+import type { LeaseStatus, Store, StoreView } from "../env";
+
+/** The host failures an admission policy promises to absorb (what lost headroom is judged by). */
+export function requiredHostFailures(policy: ClusterSpec["admissionControl"]): number {
+  switch (policy.policy) {
+    case "hostFailures":
+      return policy.hostFailures;
+    // a reserve or a failover host is there to absorb one host failure (N+1)
+    case "percentage":
+    case "dedicatedHosts":
+      return 1;
+    case "disabled":
+      return 0;
+  }
+}
+
+/** Failover headroom of the cluster as one StoreView shows it (the same inputs as the core's). */
+export function viewHeadroom(spec: ClusterSpec, view: StoreView): { tolerated: number; required: number } {
+  const m = view.manager;
+  const leases = new Set(view.leases);
+  // the core's eligibleHosts(): online with a live lease
+  const hosts = Object.keys(spec.hosts).filter((h) => m?.hosts[h]?.state === "online" && leases.has(h));
+  const reserved = { cpu: 0, mem: 0 };
+  for (const [r, rs] of Object.entries(spec.resources)) {
+    if (!m?.resources[r]?.admitted) continue;
+    reserved.cpu += rs.reservation.cpu;
+    reserved.mem += rs.reservation.memoryMiB;
+  }
+  return {
+    tolerated: toleratedFailures(spec, hosts, reserved),
+    required: requiredHostFailures(spec.admissionControl),
+  };
+}
 
 export class AgentMetrics {
   readonly registry = new Registry();
@@ -14,8 +51,20 @@ export class AgentMetrics {
   readonly fenceSeconds: Histogram;
   readonly storeUnreachable: Counter;
   readonly resourceOps: Counter;
+  readonly isolations: Counter;
+  readonly leaseAckAge: Gauge;
+  readonly leaseTtl: Gauge;
+  readonly toleratedFailures: Gauge;
+  readonly requiredFailures: Gauge;
+  readonly resourceState: Gauge;
 
-  constructor(host: string) {
+  /** Read at scrape time (observeLease); undefined until the agent wires its heartbeat. */
+  private lease: { status: () => LeaseStatus; now: () => number } | undefined;
+  /** The loop's last successful read (observeStore); cleared when a read fails. */
+  private view: StoreView | undefined;
+  private spec: { revision: number; spec: ClusterSpec | undefined } | undefined;
+
+  constructor(private readonly host: string) {
     this.registry.setDefaultLabels({ agent_host: host });
     // Event-loop lag sampled every 250 ms, not prom-client's default 10 ms (a wake-up each time).
     collectDefaultMetrics({
@@ -81,6 +130,106 @@ export class AgentMetrics {
       labelNames: ["op", "result"],
       registers: r,
     });
+    this.isolations = new Counter({
+      name: "vmha_isolations_total",
+      help: "Isolation responses this agent started (its lease was lost or not acknowledged in time)",
+      registers: r,
+    });
+    // The gauges below are computed when scraped, from the heartbeat and the loop's last read:
+    // nothing is spent on them between scrapes.
+    const self = this;
+    this.leaseAckAge = new Gauge({
+      name: "vmha_lease_ack_age_seconds",
+      help: "Age of this host's last acknowledged lease renewal (send time), at scrape time; +Inf with no lease",
+      registers: r,
+      collect() {
+        const l = self.lease;
+        if (l) this.set((l.now() - l.status().lastAckSentAt) / 1000);
+      },
+    });
+    this.leaseTtl = new Gauge({
+      name: "vmha_lease_ttl_seconds",
+      help: "TTL the store enforces for this host's lease (0 with no lease)",
+      registers: r,
+      collect() {
+        const l = self.lease;
+        if (l) this.set(l.status().id ? l.status().ttlMs / 1000 : 0);
+      },
+    });
+    // Cluster-wide gauges come from the primary only (one copy per cluster, and the resource
+    // states of 8000 VMs once, not once per host), from the view of its last successful read.
+    this.toleratedFailures = new Gauge({
+      name: "vmha_failover_tolerated_host_failures",
+      help: "Host failures after which every admitted resource can still be restarted (largest hosts first); primary only",
+      labelNames: ["policy"],
+      registers: r,
+      collect() {
+        this.reset();
+        const c = self.primaryView();
+        if (c) this.set({ policy: c.spec.admissionControl.policy }, viewHeadroom(c.spec, c.view).tolerated);
+      },
+    });
+    this.requiredFailures = new Gauge({
+      name: "vmha_admission_required_host_failures",
+      help: "Host failures the admission policy promises to absorb (hostFailures: its number; percentage, dedicatedHosts: 1; disabled: 0); primary only",
+      labelNames: ["policy"],
+      registers: r,
+      collect() {
+        this.reset();
+        const c = self.primaryView();
+        if (c)
+          this.set({ policy: c.spec.admissionControl.policy }, requiredHostFailures(c.spec.admissionControl));
+      },
+    });
+    this.resourceState = new Gauge({
+      name: "vmha_resource_state",
+      help: "1 for the state each resource is in, per the manager state; primary only",
+      labelNames: ["resource", "state"],
+      registers: r,
+      collect() {
+        this.reset();
+        const m = self.primaryView()?.view.manager;
+        if (!m) return;
+        for (const [name, rec] of Object.entries(m.resources))
+          this.set({ resource: name, state: rec.state }, 1);
+      },
+    });
+  }
+
+  /** The scrape-time lease gauges read this heartbeat (`now` on the heartbeat's own clock). */
+  observeLease(status: () => LeaseStatus, now: () => number): void {
+    this.lease = { status, now };
+  }
+
+  /** `store`, remembering each successful read for the scrape-time cluster gauges. */
+  observeStore(store: Store): Store {
+    return {
+      campaign: (eligible) => store.campaign(eligible),
+      read: async () => {
+        try {
+          this.view = await store.read();
+        } catch (err) {
+          // a stale view must not keep describing the cluster (the primary steps down anyway)
+          this.view = undefined;
+          throw err;
+        }
+        return this.view;
+      },
+      commitManager: (rev, state) => store.commitManager(rev, state),
+      report: (r) => store.report(r),
+    };
+  }
+
+  /** The last view with its parsed spec, when it says this host is the primary. */
+  private primaryView(): { view: StoreView; spec: ClusterSpec } | undefined {
+    const view = this.view;
+    if (!view || view.primary !== this.host) return undefined;
+    // parsed once per spec revision: a spec with thousands of domain XMLs is not cheap to parse
+    if (this.spec?.revision !== view.specRevision) {
+      const r = tryParseSpec(view.spec);
+      this.spec = { revision: view.specRevision, spec: r.ok ? r.spec : undefined };
+    }
+    return this.spec.spec ? { view, spec: this.spec.spec } : undefined;
   }
 
   /** Serves /metrics on host:port; resolves with the server once listening. */
