@@ -19,6 +19,10 @@ const GROUPS = {
     "procps",
     "util-linux", // unshare, nsenter
   ],
+  observability: [
+    "prometheus", // promtool: checks and unit-tests deploy/prometheus/vmha-alerts.yml in npm test
+    "libxml2-utils", // xmllint: validates `vmha drill --junit` reports against a JUnit XSD
+  ],
 };
 
 function missing(pkgs) {

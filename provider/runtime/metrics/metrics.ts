@@ -253,3 +253,57 @@ export class AgentMetrics {
     });
   }
 }
+
+/** One drill's outcome, as DrillMetrics records it. */
+export interface DrillOutcome {
+  cluster: string;
+  host: string;
+  passed: boolean;
+  /** When the drill ended (Unix seconds). */
+  endedAt: number;
+  /** Power-off until the last of the host's resources ran elsewhere; undefined if not all did. */
+  recoverySeconds?: number;
+}
+
+/**
+ * Metrics of one `vmha drill` run. A drill is a batch job, not a scraped process, so
+ * `vmha drill --metrics-file` writes these in the text format for node_exporter's textfile
+ * collector or for a Pushgateway (curl --data-binary @file); the alert rules' drill alerts use
+ * them.
+ */
+export class DrillMetrics {
+  readonly registry = new Registry();
+  readonly passed: Gauge;
+  readonly lastRun: Gauge;
+  readonly recovery: Gauge;
+
+  constructor() {
+    const r = [this.registry];
+    const labelNames = ["cluster", "host"];
+    this.passed = new Gauge({
+      name: "vmha_drill_passed",
+      help: "1 if the last failover drill of the host passed, 0 if it failed or could not run",
+      labelNames,
+      registers: r,
+    });
+    this.lastRun = new Gauge({
+      name: "vmha_drill_last_run_timestamp_seconds",
+      help: "When the last failover drill of the host ended (Unix time)",
+      labelNames,
+      registers: r,
+    });
+    this.recovery = new Gauge({
+      name: "vmha_drill_recovery_seconds",
+      help: "Last drill: power-off until every resource of the host ran on another host (absent if not all did)",
+      labelNames,
+      registers: r,
+    });
+  }
+
+  record(o: DrillOutcome): void {
+    const labels = { cluster: o.cluster, host: o.host };
+    this.passed.set(labels, o.passed ? 1 : 0);
+    this.lastRun.set(labels, o.endedAt);
+    if (o.recoverySeconds !== undefined) this.recovery.set(labels, o.recoverySeconds);
+  }
+}
