@@ -181,7 +181,8 @@ export const definition = defineResource({
     const d = await details(ps, { ...i, roleName: id });
     const inputs: Inputs = {
       ...i,
-      priority: s.priorityName(g.Priority),
+      // Outside the input type on purpose: an unnamed live value must read as drift.
+      priority: s.priorityName(g.Priority) as Inputs["priority"],
       preferredOwners: sameNames(d.owners, i.preferredOwners),
       antiAffinityClassNames: sameSet(g.AntiAffinityClassNames, i.antiAffinityClassNames),
       monitoredServices: sameSet(d.services, i.monitoredServices),

@@ -1,5 +1,6 @@
 // Scripts and result schemas for VmRole (pure).
 import { z } from "zod";
+import { type UnknownLive, unknownLive } from "../../core/changes";
 import { list, optString } from "../ps/parse";
 import {
   array,
@@ -185,9 +186,13 @@ export function removeRole(cluster: string, group: string): Raw {
   );
 }
 
-export function priorityName(n: number): keyof typeof PRIORITIES {
+/**
+ * The priority's name; a number vmha does not name (set outside vmha, or a newer WSFC's) reads as
+ * `unknown:<n>`, so it shows as drift instead of reading as "Medium" (review finding 16).
+ */
+export function priorityName(n: number): keyof typeof PRIORITIES | UnknownLive {
   const hit = (Object.entries(PRIORITIES) as Array<[keyof typeof PRIORITIES, number]>).find(
     ([, v]) => v === n,
   );
-  return hit?.[0] ?? "Medium";
+  return hit?.[0] ?? unknownLive(n);
 }

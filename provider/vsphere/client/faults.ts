@@ -124,6 +124,14 @@ export function faultError(
         type,
       );
     }
+    case "ConcurrentAccess":
+      // Another client changed the object between our read and our write (review finding 16):
+      // retried, and if it keeps happening the message says what to look for.
+      return new RetryableError(
+        `${ctx.method}: vCenter refused the change because the object was being changed at the same time ` +
+          `(ConcurrentAccess)${tail}; if this persists, look for another tool or a DRS/HA task changing it, ` +
+          "or lower pulumi up --parallel",
+      );
     default:
       if (TRANSIENT.has(type)) return new RetryableError(`${ctx.method}: vCenter fault ${type}${tail}`);
       return new VsphereFault(`${ctx.method}: vCenter fault ${type}${tail}`, type);

@@ -15,9 +15,25 @@ export async function findByInventoryPath(
   return moref(await c.invoke("FindByInventoryPath", sc.searchIndex, { inventoryPath: path }, signal));
 }
 
-/** A managed-object id such as `domain-c7`, `host-21`, `vm-42`, `datastore-15`. */
-export function isMoid(s: string): boolean {
-  return /^[a-z]+-[a-z]*\d+$/.test(s);
+/**
+ * The shape of vCenter's managed-object ids per type. One pattern for all (`[a-z]+-[a-z]*\d+`)
+ * also matched ordinary names such as `esx-01` or `web-1` (review finding 16): a standalone host
+ * named `esx-01` in moveHosts was looked up as an id and reported "not found".
+ */
+const MOID: Readonly<Record<string, RegExp>> = {
+  HostSystem: /^host-\d+$/,
+  VirtualMachine: /^vm-\d+$/,
+  Datastore: /^datastore-\d+$/,
+  ClusterComputeResource: /^domain-c\d+$/,
+  ComputeResource: /^domain-s\d+$/,
+  Datacenter: /^datacenter-\d+$/,
+  Folder: /^group-[a-z]\d+$/,
+  ResourcePool: /^resgroup-v?\d+$/,
+};
+
+/** Whether `s` has the shape of a managed-object id of `type` (`host-21`, `vm-42`, `domain-c7`, …). */
+export function isMoid(type: string, s: string): boolean {
+  return MOID[type]?.test(s) ?? false;
 }
 
 /** Confirms that an id names an existing object of the type; returns its name. */
@@ -56,23 +72,23 @@ async function byIdOrPaths(
   paths: string[],
   signal?: AbortSignal,
 ): Promise<MoRef> {
-  if (isMoid(spec)) {
+  if (isMoid(type, spec)) {
     const r = { type, value: spec };
     try {
       await objectName(c, r, signal);
       return r;
     } catch (err) {
-      if (err instanceof NotFoundError)
-        throw new TerminalError(`${what} ${spec} not found in vCenter ${c.settings.server}`);
-      throw err;
+      if (!(err instanceof NotFoundError)) throw err;
+      // Not an id after all (or one deleted): an object may still be named like one.
     }
   }
   for (const p of paths) {
     const r = await findByInventoryPath(c, p, signal);
     if (r?.type === type) return r;
   }
+  const asId = isMoid(type, spec) ? ` as a managed-object id or` : "";
   throw new TerminalError(
-    `${what} ${JSON.stringify(spec)} not found in vCenter ${c.settings.server} (looked at ${paths.join(", ")})`,
+    `${what} ${JSON.stringify(spec)} not found in vCenter ${c.settings.server} (looked it up${asId} at ${paths.join(", ")})`,
   );
 }
 

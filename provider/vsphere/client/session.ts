@@ -7,7 +7,7 @@ import { RetryableError, TerminalError } from "../../core/errors";
 import { NotAuthenticatedError, soapFault } from "./faults";
 import type { ConnectionSettings } from "./settings";
 import { agentFor, post } from "./transport";
-import { child, envelope, type MoRef, moref, type Node, parseXml, type XmlObject } from "./xml";
+import { child, envelope, type MoRef, moref, type Node, parseXml, type XmlObject, XmlRefused } from "./xml";
 
 export interface ServiceContent {
   rootFolder: MoRef;
@@ -37,6 +37,7 @@ export class VimClient {
   /** Calls sent, for tests and the benchmark (logins included). */
   calls = 0;
   logins = 0;
+  logouts = 0;
   /**
    * Bumped when a change completes, so a read that starts afterwards never shares an answer
    * fetched before the change (see props.retrieve).
@@ -52,13 +53,43 @@ export class VimClient {
     private readonly agent: https.Agent,
   ) {}
 
-  /** The service content, logging in first when there is no session yet. */
+  /**
+   * The service content, logging in first when there is no session yet. The login is shared by
+   * every caller waiting for it, so it runs under its own deadline, not the first caller's signal
+   * (review finding 16: one operation's deadline failed the login of all the others); each caller
+   * stops waiting when its own signal aborts.
+   */
   async session(signal?: AbortSignal): Promise<ServiceContent> {
     if (this.content && this.cookie) return this.content;
-    this.login ??= this.doLogin(signal).finally(() => {
+    this.login ??= this.doLogin(AbortSignal.timeout(LOGIN_TIMEOUT_MS)).finally(() => {
       this.login = undefined;
     });
-    return this.login;
+    return untilAborted(this.login, signal, `vSphere ${this.settings.server}: login`);
+  }
+
+  /**
+   * Ends the session on vCenter (SessionManager.Logout), so a provider process does not leave one
+   * behind until vCenter's idle timeout (review finding 16: drift runs every few minutes piled
+   * them up). Best effort and bounded: a failure here changes nothing for the user.
+   */
+  async logout(timeoutMs = 2000): Promise<void> {
+    const content = this.content;
+    const cookie = this.cookie;
+    this.content = undefined;
+    this.cookie = undefined;
+    if (!content || !cookie) return;
+    try {
+      await post(
+        this.settings,
+        this.agent,
+        envelope("Logout", content.sessionManager, {}),
+        cookie,
+        AbortSignal.timeout(timeoutMs),
+      );
+      this.logouts++;
+    } catch {
+      // The session ends on its own at vCenter's idle timeout.
+    }
   }
 
   private async doLogin(signal?: AbortSignal): Promise<ServiceContent> {
@@ -96,13 +127,18 @@ export class VimClient {
   /** Calls a vim25 method; returns its `returnval` (parsed XML, or undefined for void methods). */
   async invoke(method: string, thisRef: MoRef, body: XmlObject, signal?: AbortSignal): Promise<unknown> {
     await this.session(signal);
+    const used = this.cookie;
     try {
       return await this.send(method, thisRef, body, signal);
     } catch (err) {
       if (!(err instanceof NotAuthenticatedError)) throw err;
-      // The session expired (vCenter's idle timeout): log in again once.
-      this.content = undefined;
-      this.cookie = undefined;
+      // The session expired (vCenter's idle timeout): log in again once. Only the session this
+      // call was sent with has ended: a late answer must not throw away a newer one another call
+      // has made meanwhile (review finding 16: that caused extra logins).
+      if (this.cookie === used) {
+        this.content = undefined;
+        this.cookie = undefined;
+      }
       await this.session(signal);
       return this.send(method, thisRef, body, signal);
     } finally {
@@ -123,6 +159,8 @@ export class VimClient {
     try {
       doc = parseXml(res.body);
     } catch (err) {
+      if (err instanceof XmlRefused)
+        throw new TerminalError(`${method}: vSphere ${this.settings.server}: ${err.message}`, err);
       throw new RetryableError(
         `${method}: vSphere ${this.settings.server} sent unreadable XML (HTTP ${res.status})`,
         err,
@@ -141,7 +179,49 @@ export class VimClient {
   }
 }
 
+/** A login is two round trips; a vCenter that takes longer is not answering. */
+const LOGIN_TIMEOUT_MS = 60_000;
+
+/** `p`, or a retryable failure as soon as `signal` aborts (p itself goes on for its other waiters). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined, label: string): Promise<T> {
+  if (!signal) return p;
+  const aborted = () => new RetryableError(`${label}: request aborted (deadline passed)`);
+  if (signal.aborted) return Promise.reject(aborted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(aborted());
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
 const clients = new Map<string, VimClient>();
+
+/** Logs out of every session this process opened (at most `timeoutMs` in all). */
+export async function logoutAll(timeoutMs = 2000): Promise<void> {
+  const all = [...clients.values()];
+  clients.clear();
+  await Promise.all(all.map((c) => c.logout(timeoutMs)));
+}
+
+let exitHookInstalled = false;
+
+/**
+ * The engine stops a provider with SIGINT and kills it 5 s later (pulumi sdk plugin.go). On
+ * SIGINT, log out first (bounded by 2 s), then let the signal do what it would have done. Only
+ * installed once a vSphere session exists, so processes that never talk to vCenter keep Node's
+ * default handling.
+ */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  const onSignal = (sig: NodeJS.Signals) => {
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+    void logoutAll().finally(() => process.kill(process.pid, sig));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+}
 
 function cacheKey(s: ConnectionSettings): string {
   // The credentials are part of the key only as a hash: a changed password gets a new session.
@@ -159,6 +239,7 @@ export function clientFor(s: ConnectionSettings): VimClient {
   if (!c) {
     c = new VimClient(s, agentFor(s));
     clients.set(key, c);
+    installExitHook();
   }
   return c;
 }

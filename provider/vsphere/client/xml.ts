@@ -43,23 +43,28 @@ export function escapeXml(s: string): string {
   );
 }
 
-/** XML 1.0 cannot carry most control characters at all, escaped or not. */
-function checkChars(s: string): string {
+/**
+ * XML 1.0 cannot carry most control characters at all, escaped or not. The error names the
+ * element, never the value: it may be a password (review finding 15, repro t5).
+ */
+function checkChars(s: string, field: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: this is the check for them.
-  if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/.test(s)) {
+  const bad = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/.exec(s);
+  if (bad) {
+    const code = bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
     throw new TypeError(
-      `value ${JSON.stringify(s.slice(0, 40))} contains a control character XML cannot carry`,
+      `the value of ${field} holds a control character XML cannot carry (U+${code} at position ${bad.index + 1}; value not shown); remove that character`,
     );
   }
   return s;
 }
 
-function scalar(v: string | number | boolean): string {
+function scalar(v: string | number | boolean, field: string): string {
   if (typeof v === "number") {
-    if (!Number.isFinite(v)) throw new TypeError(`cannot encode ${v} as a vim25 number`);
+    if (!Number.isFinite(v)) throw new TypeError(`${field}: cannot encode ${v} as a vim25 number`);
     return String(v);
   }
-  return escapeXml(checkChars(String(v)));
+  return escapeXml(checkChars(String(v), field));
 }
 
 function isMoRef(v: unknown): v is { [MOREF]: MoRef } {
@@ -71,14 +76,15 @@ export function encode(name: string, v: XmlValue, typeAttr?: string): string {
   if (v === undefined) return "";
   if (Array.isArray(v)) return v.map((x) => encode(name, x as XmlValue, typeAttr)).join("");
   const attr = typeAttr ? ` xsi:type="${escapeXml(typeAttr)}"` : "";
-  if (typeof v !== "object") return `<${name}${attr}>${scalar(v as string | number | boolean)}</${name}>`;
+  if (typeof v !== "object")
+    return `<${name}${attr}>${scalar(v as string | number | boolean, name)}</${name}>`;
   if (TYPED in v) {
     const t = (v as { [TYPED]: { type: string; value: XmlValue } })[TYPED];
     return encode(name, t.value, t.type);
   }
   if (isMoRef(v)) {
     const r = v[MOREF];
-    return `<${name}${attr} type="${escapeXml(r.type)}">${scalar(r.value)}</${name}>`;
+    return `<${name}${attr} type="${escapeXml(r.type)}">${scalar(r.value, name)}</${name}>`;
   }
   const o = v as XmlObject;
   const t = o.$type ? ` xsi:type="${escapeXml(o.$type)}"` : attr;
@@ -117,7 +123,21 @@ const parser = new XMLParser({
   htmlEntities: true,
 });
 
+/**
+ * Parses a vim25 answer. vim25 never sends a DOCTYPE; one can only declare entities to expand
+ * (review finding 16: with allowUnverifiedSsl or a hostile server, an entity bomb), so a document
+ * with one is refused before it is parsed.
+ */
+export class XmlRefused extends Error {
+  override readonly name = "XmlRefused";
+}
+
 export function parseXml(text: string): Node {
+  if (/<!DOCTYPE/i.test(text)) {
+    throw new XmlRefused(
+      "the answer holds a DOCTYPE, which vim25 never sends (refused: it could declare entities)",
+    );
+  }
   return parser.parse(text) as Node;
 }
 

@@ -2,6 +2,7 @@
 // hostMonitoring, vmMonitoring, vmComponentProtecting, defaultVmSettings, every das.* option,
 // heartbeat datastores and their policy. It never touches admission control.
 import type { z } from "zod";
+import { type UnknownLive, unknownLive } from "../../core/changes";
 import { SENSITIVITY_PRESETS, type sensitivity } from "../resources/common.schema";
 import { API_DEFAULT_SENSITIVITY, type HaSettingsInputs } from "../resources/ha-settings.schema";
 import type { DasConfig, DasOption } from "./das";
@@ -19,9 +20,11 @@ export function vmMonitoringToApi(v: keyof typeof VM_MONITORING): string {
   return VM_MONITORING[v];
 }
 
-export function vmMonitoringFromApi(v: string | undefined): keyof typeof VM_MONITORING {
+/** The input value for a live `vmMonitoring`; unset is the API default ("disabled"). */
+export function vmMonitoringFromApi(v: string | undefined): keyof typeof VM_MONITORING | UnknownLive {
+  if (v === undefined || v === "") return "disabled";
   const hit = Object.entries(VM_MONITORING).find(([, api]) => api === v);
-  return (hit?.[0] as keyof typeof VM_MONITORING | undefined) ?? "disabled";
+  return (hit?.[0] as keyof typeof VM_MONITORING | undefined) ?? unknownLive(v);
 }
 
 export function sensitivityValues(s: Sensitivity): Custom {
@@ -107,11 +110,13 @@ export function haToDas(i: HaSettingsInputs, liveOptions: DasOption[] = []): Das
 }
 
 /**
- * An enum field read back: the API default when vCenter recorded nothing, else the live value as
- * it is, even one vmha does not know, so that it shows up as drift instead of being hidden.
+ * An enum field read back: the API default when vCenter recorded nothing, the value when vmha
+ * knows it, else `unknown:<value>`, so that it shows up as drift instead of being hidden. The
+ * cast is the point: the value is outside the input type, which is what makes it drift.
  */
-function oneOf<T extends string>(v: string | undefined, _allowed: readonly T[], fallback: T): T {
-  return v === undefined || v === "" ? fallback : (v as T);
+function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (v === undefined || v === "") return fallback;
+  return (allowed as readonly string[]).includes(v) ? (v as T) : (unknownLive(v) as T);
 }
 
 /**
@@ -121,10 +126,27 @@ function oneOf<T extends string>(v: string | undefined, _allowed: readonly T[], 
  * persisted by vSphere backend", so a real vCenter never returns what was sent. Comparing it would
  * report drift on every run for `apdTimeoutForHosts: true`; the declared value stands instead.
  */
+/**
+ * A list whose order means nothing to vCenter (heartbeat datastores): the declared order when the
+ * live list holds the same members, else the live list. vCenter returns its own order, which read
+ * in order was a false drift (review finding 16).
+ */
+export function sameSet(live: string[], declared: readonly string[] | undefined): string[] {
+  return declared && sameMembers(live, declared) ? [...declared] : live;
+}
+
+/** The same members, in any order (each counted). */
+export function sameMembers(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const x = [...a].sort();
+  const y = [...b].sort();
+  return x.every((v, i) => v === y[i]);
+}
+
 export function dasToHa(
   clusterId: string,
   d: DasConfig,
-  declared?: Pick<HaSettingsInputs, "vmComponentProtection">,
+  declared?: Partial<Pick<HaSettingsInputs, "vmComponentProtection" | "heartbeatDatastores">>,
 ): HaSettingsInputs {
   const vm = d.defaultVmSettings ?? {};
   const t = vm.vmToolsMonitoringSettings ?? {};
@@ -144,7 +166,7 @@ export function dasToHa(
     clusterId,
     enabled: d.enabled ?? false,
     hostMonitoring: oneOf(d.hostMonitoring, ["enabled", "disabled"] as const, "enabled"),
-    vmMonitoring: vmMonitoringFromApi(d.vmMonitoring),
+    vmMonitoring: vmMonitoringFromApi(d.vmMonitoring) as HaSettingsInputs["vmMonitoring"],
     monitoringSensitivity: sensitivityFromValues({
       failureInterval: t.failureInterval ?? API_DEFAULT_SENSITIVITY.failureInterval,
       minUpTime: t.minUpTime ?? API_DEFAULT_SENSITIVITY.minUpTime,
@@ -164,7 +186,10 @@ export function dasToHa(
         ["allFeasibleDs", "userSelectedDs", "allFeasibleDsWithUserPreference"] as const,
         "allFeasibleDsWithUserPreference",
       ),
-      datastores: (d.heartbeatDatastore ?? []).map((r) => r.value),
+      datastores: sameSet(
+        (d.heartbeatDatastore ?? []).map((r) => r.value),
+        declared?.heartbeatDatastores?.datastores,
+      ),
     },
     isolationAddresses: addresses.sort((a, b) => a[0] - b[0]).map(([, a]) => a),
     advancedOptions: advanced,

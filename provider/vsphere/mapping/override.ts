@@ -42,7 +42,7 @@ export function settingsToOverride(
       !ir || ir === "clusterIsolationResponse"
         ? "cluster"
         : (ir as Exclude<VmOverrideInputs["isolationResponse"], "cluster">),
-    vmMonitoring: own ? vmMonitoringFromApi(t.vmMonitoring) : "cluster",
+    vmMonitoring: own ? (vmMonitoringFromApi(t.vmMonitoring) as VmOverrideInputs["vmMonitoring"]) : "cluster",
     ...(hasValues
       ? {
           monitoringSensitivity: sensitivityFromValues({

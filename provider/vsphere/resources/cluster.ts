@@ -117,9 +117,14 @@ async function findOrCreate(ctx: OpContext, c: VimClient, i: ClusterInputs, dc: 
         .call(`find cluster ${i.existingId}`, (signal) =>
           inventory.objectName(c, clusterRef(i.existingId as string), signal),
         )
-        .catch(() => {
+        .catch((err: unknown) => {
+          // Only a missing object is "not found": a login, permission or network failure keeps
+          // its own message (review finding 16: all of them read as "not found").
+          if (!(err instanceof NotFoundError)) throw err;
           throw new TerminalError(
-            `cluster ${i.existingId} not found in vCenter ${c.settings.server}; adopt needs an existing cluster`,
+            `cluster ${i.existingId} not found in vCenter ${c.settings.server}; adopt needs an existing cluster ` +
+              "(existingId is the cluster's managed-object id, e.g. domain-c7: what vsphere.ComputeCluster exports as id)",
+            err,
           );
         });
       return { ref: clusterRef(i.existingId), created: false };

@@ -1,9 +1,10 @@
 // HaSettings: the HA part of a cluster's dasConfig. One per cluster; its id is the cluster's id.
 // Which resource manages it, and whether HA was on before vmha, is recorded on the cluster
 // (ownership.ts), so renaming the resource or removing it never turns off HA it did not turn on.
+import { containsUnknown } from "../../core/check";
 import { TerminalError } from "../../core/errors";
 import { defineResource, type OpContext } from "../../core/resource";
-import { dasToHa, haToDas } from "../mapping/ha";
+import { dasToHa, haToDas, sameMembers } from "../mapping/ha";
 import { haWriteProblems } from "../mapping/verify";
 import { type HaSettingsInputs, haSettingsSchema } from "./ha-settings.schema";
 import { clearMarker, newOwnerToken, readMarker, writeMarker } from "./ownership";
@@ -35,6 +36,13 @@ async function apply(inputs: HaSettingsInputs, ctx: OpContext) {
 
 export const definition = defineResource({
   ...haSettingsSchema,
+  /** Heartbeat datastores are a set to vCenter: reordering them in the program is no change. */
+  ignoreDifferences(olds, news) {
+    const o = olds.inputs.heartbeatDatastores;
+    const n = news.heartbeatDatastores;
+    if (!o || !n || containsUnknown(n) || o.policy !== n.policy) return [];
+    return sameMembers(o.datastores, n.datastores) ? ["heartbeatDatastores"] : [];
+  },
   async create(inputs, ctx) {
     const before = await clusterHa(ctx, inputs.clusterId);
     const mark = await readMarker<Before>(ctx, inputs.clusterId, "HaSettings");

@@ -10,6 +10,7 @@ import { sameName, sameNames, sameSet } from "../../../provider/hyperv/order";
 import { PowerShellError, toError } from "../../../provider/hyperv/ps/errors";
 import { list, parseOutput, psDate, psEnum } from "../../../provider/hyperv/ps/parse";
 import { sessionSetup } from "../../../provider/hyperv/ps/session-script";
+import { vmRoleSchema } from "../../../provider/hyperv/resources/vm-role.schema";
 import { daysFrom, liveCau } from "../../../provider/hyperv/scripts/cau";
 import {
   type ClusterResult,
@@ -17,6 +18,7 @@ import {
   liveQuorum,
   validationFailures,
 } from "../../../provider/hyperv/scripts/cluster";
+import { priorityName } from "../../../provider/hyperv/scripts/vm-role";
 
 const GiB = 2 ** 30;
 
@@ -284,6 +286,19 @@ describe("read mappings", () => {
     ]);
     assert.equal(live.startDate?.toISOString(), "2025-12-01T03:00:00.000Z");
     assert.deepEqual(live.weeksOfMonth, [2]);
+  });
+});
+
+describe("unknown live values", () => {
+  it("a priority vmha does not name reads as unknown:<n>, not Medium (finding 16)", () => {
+    assert.equal(priorityName(2000), "Medium");
+    assert.equal(priorityName(0), "NoAutoStart");
+    assert.equal(priorityName(2500), "unknown:2500");
+    assert.equal(
+      vmRoleSchema.inputs.safeParse({ cluster: "C", vmName: "VM1", priority: priorityName(2500) }).success,
+      false,
+      "no input holds it: it always shows as drift",
+    );
   });
 });
 

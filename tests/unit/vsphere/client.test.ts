@@ -64,6 +64,16 @@ describe("connection settings", () => {
     );
     assert.throws(
       () =>
+        connectionSettings(none, {
+          VSPHERE_SERVER: "x",
+          VSPHERE_USER: "u",
+          VSPHERE_PASSWORD: "p",
+          VSPHERE_ALLOW_UNVERIFIED_SSL: "maybe",
+        }),
+      /vmha:vsphereAllowUnverifiedSsl \/ VSPHERE_ALLOW_UNVERIFIED_SSL must be true or false/,
+    );
+    assert.throws(
+      () =>
         connectionSettings(none, { VSPHERE_SERVER: "http://x", VSPHERE_USER: "u", VSPHERE_PASSWORD: "p" }),
       /must use https/,
     );
@@ -131,6 +141,20 @@ describe("faults", () => {
         fault('<detail><HostCommunicationFault xsi:type="HostCommunication"/></detail>'),
         ctx,
       ) instanceof RetryableError,
+    );
+  });
+
+  it("ConcurrentAccess is retried and says what to look for (finding 16: it was not mapped)", () => {
+    const e = soapFault(
+      fault(
+        '<faultstring>Cannot complete operation due to concurrent modification by another operation.</faultstring><detail><ConcurrentAccessFault xsi:type="ConcurrentAccess"/></detail>',
+      ),
+      { ...ctx, method: "ReconfigureComputeResource_Task" },
+    );
+    assert.ok(e instanceof RetryableError, e.constructor.name);
+    assert.match(
+      e.message,
+      /ReconfigureComputeResource_Task: vCenter refused the change because the object was being changed at the same time \(ConcurrentAccess\).*lower pulumi up --parallel/,
     );
   });
 

@@ -2,10 +2,17 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as fc from "fast-check";
+import { isMoid } from "../../../provider/vsphere/client/inventory";
 import { encode, parseXml } from "../../../provider/vsphere/client/xml";
 import { admissionToDas, dasToAdmission } from "../../../provider/vsphere/mapping/admission";
 import { dasConfigXml, parseDasConfig } from "../../../provider/vsphere/mapping/das";
-import { dasToHa, haToDas, optionChanges, sensitivityValues } from "../../../provider/vsphere/mapping/ha";
+import {
+  dasToHa,
+  haToDas,
+  optionChanges,
+  sensitivityValues,
+  vmMonitoringFromApi,
+} from "../../../provider/vsphere/mapping/ha";
 import { overrideToSettings, settingsToOverride } from "../../../provider/vsphere/mapping/override";
 import { admissionControlSchema } from "../../../provider/vsphere/resources/admission-control.schema";
 import { haSettingsSchema } from "../../../provider/vsphere/resources/ha-settings.schema";
@@ -244,6 +251,85 @@ describe("VmOverride mapping", () => {
 describe("read-back of values vmha does not know", () => {
   it("keeps them, so they show up as drift instead of reading as the default", () => {
     const i = dasToHa(C, { defaultVmSettings: { isolationResponse: "someFutureResponse" } });
-    assert.equal(i.isolationResponse, "someFutureResponse");
+    assert.equal(i.isolationResponse, "unknown:someFutureResponse");
+  });
+
+  it("vmMonitoring and every enum: unknown:<value>, never the default (finding 16: read as 'disabled')", () => {
+    const i = dasToHa(C, {
+      vmMonitoring: "vmMonitoringFuture",
+      hostMonitoring: "sometimes",
+      hBDatastoreCandidatePolicy: "newPolicy",
+      defaultVmSettings: { restartPriority: "urgent" },
+    });
+    assert.equal(i.vmMonitoring, "unknown:vmMonitoringFuture");
+    assert.equal(i.hostMonitoring, "unknown:sometimes");
+    assert.equal(i.heartbeatDatastores.policy, "unknown:newPolicy");
+    assert.equal(i.restartPriority, "unknown:urgent");
+    assert.equal(vmMonitoringFromApi(undefined), "disabled", "unset is the API default");
+    assert.equal(vmMonitoringFromApi("vmAndAppMonitoring"), "vmAndApp");
+    const declared = haSettingsSchema.inputs.parse({ clusterId: C });
+    assert.equal(
+      haSettingsSchema.inputs.safeParse({ ...declared, vmMonitoring: i.vmMonitoring }).success,
+      false,
+    );
+    assert.notDeepEqual(i.vmMonitoring, declared.vmMonitoring, "differs from any declared value: drift");
+    const o = settingsToOverride(
+      { clusterId: C, vm: "vm-1" },
+      { vmToolsMonitoringSettings: { clusterSettings: false, vmMonitoring: "vmMonitoringFuture" } },
+    );
+    assert.equal(o.vmMonitoring, "unknown:vmMonitoringFuture");
+  });
+});
+
+describe("heartbeat datastores are a set (finding 16: compared in vCenter's order)", () => {
+  const declared = haSettingsSchema.inputs.parse({
+    clusterId: C,
+    heartbeatDatastores: {
+      policy: "userSelectedDs",
+      datastores: ["datastore-2", "datastore-1", "datastore-3"],
+    },
+  });
+  it("read back in another order: the declared order (no drift)", () => {
+    const live = dasToHa(
+      C,
+      {
+        hBDatastoreCandidatePolicy: "userSelectedDs",
+        heartbeatDatastore: ["datastore-1", "datastore-3", "datastore-2"].map((value) => ({
+          type: "Datastore",
+          value,
+        })),
+      },
+      declared,
+    );
+    assert.deepEqual(live.heartbeatDatastores.datastores, ["datastore-2", "datastore-1", "datastore-3"]);
+  });
+  it("other members: the live list (drift)", () => {
+    const live = dasToHa(
+      C,
+      {
+        hBDatastoreCandidatePolicy: "userSelectedDs",
+        heartbeatDatastore: ["datastore-1", "datastore-4", "datastore-2"].map((value) => ({
+          type: "Datastore",
+          value,
+        })),
+      },
+      declared,
+    );
+    assert.deepEqual(live.heartbeatDatastores.datastores, ["datastore-1", "datastore-4", "datastore-2"]);
+  });
+});
+
+describe("managed-object ids per type (finding 16: esx-01 and web-1 read as ids)", () => {
+  it("matches each type's own pattern only", () => {
+    assert.equal(isMoid("HostSystem", "host-21"), true);
+    assert.equal(isMoid("VirtualMachine", "vm-42"), true);
+    assert.equal(isMoid("Datastore", "datastore-15"), true);
+    assert.equal(isMoid("ClusterComputeResource", "domain-c7"), true);
+    for (const name of ["esx-01", "web-1", "vm-web1", "host-a1", "db-7"]) {
+      assert.equal(isMoid("HostSystem", name), false, name);
+      assert.equal(isMoid("VirtualMachine", name), false, name);
+    }
+    assert.equal(isMoid("VirtualMachine", "host-21"), false, "a host id is not a VM id");
+    assert.equal(isMoid("SomethingElse", "host-21"), false);
   });
 });

@@ -77,3 +77,32 @@ describe("vsphere.Cluster preview (findings 7b, 8)", () => {
     assert.ok(!(cluster.replaceOn ?? []).includes("adopt"));
   });
 });
+
+describe("vsphere.HaSettings preview (finding 16)", () => {
+  it("reordering heartbeatDatastores.datastores is no change; another datastore is an update", async () => {
+    const base = {
+      clusterId: "domain-c7",
+      heartbeatDatastores: { policy: "userSelectedDs", datastores: ["datastore-1", "datastore-2"] },
+    };
+    const olds = (await call("vsphere:HaSettings", "check", [{}, base])).inputs as Props;
+    const reordered = await call("vsphere:HaSettings", "check", [
+      olds,
+      {
+        ...base,
+        heartbeatDatastores: { policy: "userSelectedDs", datastores: ["datastore-2", "datastore-1"] },
+      },
+    ]);
+    const d1 = await call("vsphere:HaSettings", "diff", ["domain-c7", olds, reordered.inputs]);
+    assert.equal(d1.changes, false);
+    const other = await call("vsphere:HaSettings", "check", [
+      olds,
+      {
+        ...base,
+        heartbeatDatastores: { policy: "userSelectedDs", datastores: ["datastore-3", "datastore-1"] },
+      },
+    ]);
+    const d2 = await call("vsphere:HaSettings", "diff", ["domain-c7", olds, other.inputs]);
+    assert.equal(d2.changes, true);
+    assert.deepEqual(d2.replaces, []);
+  });
+});

@@ -37,6 +37,32 @@ describe("vim25 XML", () => {
     );
   });
 
+  it("an encoding error names the field, never the value (finding 15, repro t5: a password was echoed)", () => {
+    const secret = "Hunter2-Corp\u001bSecret!";
+    assert.throws(
+      () =>
+        envelope(
+          "Login",
+          { type: "SessionManager", value: "SessionManager" },
+          { userName: "administrator@vsphere.local", password: secret },
+        ),
+      (e: unknown) =>
+        e instanceof Error &&
+        /the value of password holds a control character XML cannot carry \(U\+001B at position 13; value not shown\)/.test(
+          e.message,
+        ) &&
+        !e.message.includes("Hunter2") &&
+        !e.message.includes("Secret"),
+    );
+  });
+
+  it("refuses an answer with a DOCTYPE before parsing it (finding 16: server-sent entities were expanded)", () => {
+    const bomb =
+      '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><r>&b;</r>';
+    assert.throws(() => parseXml(bomb), /holds a DOCTYPE, which vim25 never sends/);
+    assert.equal(text(parseXml("<r>&amp;&#34;</r>")["r"]), '&"', "ordinary entities still decode");
+  });
+
   it("refuses control characters XML cannot carry", () => {
     assert.throws(() => encode("v", "a\u0001b"), /control character/);
   });
