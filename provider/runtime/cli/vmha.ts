@@ -2,11 +2,15 @@
 // vmha: the operator's command for a KVM HA cluster. It talks to etcd (not to one agent), so it
 // works while any host is down.
 //   vmha status [--json] | events [--follow] [-n N] | spec get | spec apply <file>
-//   vmha maintenance <host> on|off | migrate <resource> <host> | drill --host <h> [--limit s]
+//   vmha maintenance <host> on|off | migrate <resource> <host>
+//   vmha drill --host <h> [--limit s] [--junit file] [--metrics-file file]
 import * as fs from "node:fs";
+import * as os from "node:os";
 import { Command } from "commander";
 import { tryParseSpec } from "../core/spec";
-import { runDrill } from "../drill/run";
+import { drillJUnit } from "../drill/junit";
+import { type DrillReport, drillMetricsText } from "../drill/report";
+import { DrillError, type DrillResult, runDrill } from "../drill/run";
 import { drillPassed, formatTimeline } from "../drill/timeline";
 import { EtcdStore } from "../store/etcd-store";
 import { eventsPrefix, K } from "../store/keys";
@@ -170,28 +174,105 @@ program
   .option("--no-restore", "leave the host powered off afterwards")
   .option("--fence-secrets <file>", "JSON with the fence device's secret params (default: the store)")
   .option("--json <file>", "also write the measured timeline as JSON")
-  .action((o: { host: string; limit: string; restore: boolean; fenceSecrets?: string; json?: string }) =>
+  .option("--junit <file>", "also write a JUnit XML report (one test case per step and per resource)")
+  .option(
+    "--metrics-file <file>",
+    "also write Prometheus metrics of the drill (for node_exporter's textfile collector or a Pushgateway)",
+  )
+  .action((o: DrillCliOptions) =>
     withStore(async (s) => {
       const limitMs = Number(o.limit) * 1000;
       if (!(limitMs > 0)) throw new Error(`--limit must be a number of seconds, got "${o.limit}"`);
-      const r = await runDrill(s, {
-        host: o.host,
-        limitMs,
-        restore: o.restore,
-        ...(o.fenceSecrets ? { secretsFile: o.fenceSecrets } : {}),
-        progress: (l) => process.stderr.write(`${l}\n`),
-      });
-      for (const line of formatTimeline(r.timeline, limitMs)) process.stdout.write(`${line}\n`);
+      const startedAt = new Date();
+      const t0 = performance.now();
+      const lines: string[] = [];
+      const say = (line: string) => {
+        lines.push(line);
+        process.stdout.write(`${line}\n`);
+      };
+      let r: DrillResult;
+      try {
+        r = await runDrill(s, {
+          host: o.host,
+          limitMs,
+          restore: o.restore,
+          ...(o.fenceSecrets ? { secretsFile: o.fenceSecrets } : {}),
+          progress: (l) => {
+            lines.push(l);
+            process.stderr.write(`${l}\n`);
+          },
+        });
+      } catch (err) {
+        // the reports say the drill failed, and how far it got; the error still ends the command
+        const message = err instanceof Error ? err.message : String(err);
+        const error = { step: err instanceof DrillError ? err.step : ("prepare" as const), message };
+        const partial = err instanceof DrillError ? err.partial : undefined;
+        await writeDrillReports(o, {
+          ...reportBase(s.opts.cluster, o.host, limitMs, startedAt, t0, [
+            ...lines,
+            `drill error: ${message}`,
+          ]),
+          ...(partial ? { result: partial } : {}),
+          error,
+        });
+        throw err;
+      }
+      for (const line of formatTimeline(r.timeline, limitMs)) say(line);
       if (r.rejoinedMs !== undefined)
-        process.stdout.write(
-          `  ${o.host} powered back on, online again after ${(r.rejoinedMs / 1000).toFixed(2)} s\n`,
-        );
+        say(`  ${o.host} powered back on, online again after ${(r.rejoinedMs / 1000).toFixed(2)} s`);
       if (o.json) fs.writeFileSync(o.json, `${JSON.stringify({ ...r, limitMs }, null, 2)}\n`);
       const ok = drillPassed(r.timeline, limitMs);
-      process.stdout.write(ok ? "drill passed\n" : "drill FAILED\n");
+      say(ok ? "drill passed" : "drill FAILED");
+      await writeDrillReports(o, {
+        ...reportBase(s.opts.cluster, o.host, limitMs, startedAt, t0, lines),
+        result: r,
+      });
       if (!ok) process.exitCode = 1;
     }),
   );
+
+interface DrillCliOptions {
+  host: string;
+  limit: string;
+  restore: boolean;
+  fenceSecrets?: string;
+  json?: string;
+  junit?: string;
+  metricsFile?: string;
+}
+
+function reportBase(
+  cluster: string,
+  host: string,
+  limitMs: number,
+  startedAt: Date,
+  t0: number,
+  lines: string[],
+): DrillReport {
+  return {
+    cluster,
+    host,
+    limitMs,
+    startedAt,
+    durationMs: performance.now() - t0,
+    hostname: os.hostname(),
+    lines,
+  };
+}
+
+/** Writes a file whole or not at all: a collector or CI step never reads half of it. */
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+async function writeDrillReports(o: DrillCliOptions, report: DrillReport): Promise<void> {
+  if (o.junit) writeAtomic(o.junit, drillJUnit(report));
+  if (o.metricsFile) {
+    writeAtomic(o.metricsFile, await drillMetricsText(report));
+  }
+}
 
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`vmha: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -22,8 +22,45 @@ export interface DrillOptions {
 
 export interface DrillResult {
   timeline: DrillTimeline;
+  /** ms the fence device took to power the host off and confirm it off. */
+  powerOffMs?: number;
+  /** ms the fence device took to answer the power-on; undefined if not restored. */
+  powerOnMs?: number;
   /** ms from power-on until the host held its lease again; undefined if not restored. */
   rejoinedMs?: number;
+}
+
+/** The step a drill stopped at: before the power-off, or one of the power steps. */
+export type DrillStep = "prepare" | "power-off" | "power-on" | "rejoin";
+
+/**
+ * A drill that could not complete, with what it had measured by then (so a report, e.g. JUnit,
+ * still shows the recoveries of a drill whose power-on failed). The message is the cause's own.
+ */
+export class DrillError extends Error {
+  constructor(
+    readonly step: DrillStep,
+    message: string,
+    readonly partial?: DrillResult,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "DrillError";
+  }
+}
+
+/** Runs one step; an error it throws becomes a DrillError of that step, message unchanged. */
+async function inStep<T>(
+  step: DrillStep,
+  partial: DrillResult | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof DrillError) throw err;
+    throw new DrillError(step, err instanceof Error ? err.message : String(err), partial, { cause: err });
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -79,19 +116,23 @@ async function deviceFor(store: EtcdStore, view: StoreView, host: string, secret
 }
 
 export async function runDrill(store: EtcdStore, o: DrillOptions): Promise<DrillResult> {
-  const before = await store.read();
-  if (!before.leases.includes(o.host))
-    throw new Error(`drill ${o.host}: the host is not online (no lease); nothing to drill`);
-  const others = before.leases.filter((h) => h !== o.host);
-  if (others.length === 0) throw new Error(`drill ${o.host}: no other host is online to take its resources`);
-  const { dev, plug } = await deviceFor(store, before, o.host, o.secretsFile);
+  const { before, dev, plug } = await inStep("prepare", undefined, async () => {
+    const before = await store.read();
+    if (!before.leases.includes(o.host))
+      throw new Error(`drill ${o.host}: the host is not online (no lease); nothing to drill`);
+    const others = before.leases.filter((h) => h !== o.host);
+    if (others.length === 0)
+      throw new Error(`drill ${o.host}: no other host is online to take its resources`);
+    return { before, ...(await deviceFor(store, before, o.host, o.secretsFile)) };
+  });
   const timeline = startTimeline(o.host, before);
   o.progress(
     `drill ${o.host}: ${timeline.resources.length} resource(s) to recover (${timeline.resources.map((r) => r.name).join(", ") || "none"}); powering off through ${dev.agent}`,
   );
   // Time runs from the moment the power-off was requested: that is when the host died.
   const t0 = performance.now();
-  const off = await fenceOff(dev, plug);
+  const off = await inStep("power-off", { timeline }, () => fenceOff(dev, plug));
+  const powerOffMs = off.totalMs;
   o.progress(
     `drill ${o.host}: powered off (device answered in ${Math.round(off.totalMs)} ms, off confirmed)`,
   );
@@ -107,15 +148,26 @@ export async function runDrill(store: EtcdStore, o: DrillOptions): Promise<Drill
   o.progress(
     `drill ${o.host}: ${recovered(timeline) ? "recovered" : "NOT recovered"} after ${((performance.now() - t0) / 1000).toFixed(2)} s`,
   );
-  if (!o.restore) return { timeline };
-  const on = await runFence(dev, "on", plug);
-  if (!on.ok) throw new Error(`drill ${o.host}: powering the host back on failed: ${on.detail}`);
+  if (!o.restore) return { timeline, powerOffMs };
+  const tOn = performance.now();
+  const on = await inStep("power-on", { timeline, powerOffMs }, () => runFence(dev, "on", plug));
+  if (!on.ok)
+    throw new DrillError("power-on", `drill ${o.host}: powering the host back on failed: ${on.detail}`, {
+      timeline,
+      powerOffMs,
+    });
   const t1 = performance.now();
+  const powerOnMs = t1 - tOn;
   for (;;) {
     const v = await store.read().catch(() => undefined);
-    if (v?.leases.includes(o.host)) return { timeline, rejoinedMs: performance.now() - t1 };
+    if (v?.leases.includes(o.host))
+      return { timeline, powerOffMs, powerOnMs, rejoinedMs: performance.now() - t1 };
     if (performance.now() - t1 > 120_000)
-      throw new Error(`drill ${o.host}: powered on, but no lease after 120 s`);
+      throw new DrillError("rejoin", `drill ${o.host}: powered on, but no lease after 120 s`, {
+        timeline,
+        powerOffMs,
+        powerOnMs,
+      });
     await sleep(200);
   }
 }

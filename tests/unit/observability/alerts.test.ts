@@ -4,8 +4,10 @@
 // use is one the agent (or `vmha drill --metrics-file`) really exports.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import { AgentMetrics } from "../../../provider/runtime/metrics/metrics";
 import {
   exportedMetricNames,
   findTool,
@@ -137,6 +139,33 @@ describe("Prometheus alert rules (deploy/prometheus/vmha-alerts.yml)", () => {
       assert.match(r.fields["severity"] ?? "", /^(critical|warning)$/, `${r.alert} severity`);
       assert.ok(r.fields["summary"], `${r.alert} summary`);
       assert.ok((r.fields["description"] ?? "").length > 40, `${r.alert} description`);
+    }
+  });
+});
+
+describe("the agent's metrics exposition", () => {
+  it("promtool check metrics finds nothing wrong with the agent's own metrics", async (t) => {
+    if (!usable(t, promtool)) return;
+    const m = new AgentMetrics("h1");
+    m.observeLease(
+      () => ({ id: "1", generation: 1, lastAckSentAt: 0, ttlMs: 1000 }),
+      () => 120,
+    );
+    m.fenceOps.inc({ host: "h2", result: "off" });
+    m.fenceSeconds.observe(0.03);
+    m.hostState.set({ host: "h2", state: "fenced" }, 1);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vmha-metrics-"));
+    try {
+      const file = path.join(dir, "agent.prom");
+      fs.writeFileSync(file, `${await m.registry.metrics()}\n`);
+      const r = run("sh", ["-c", 'promtool check metrics < "$1"', "sh", file]);
+      // prom-client's own default gauges vmha_agent_nodejs_active_*_total are named like counters
+      const ours = r.out
+        .split("\n")
+        .filter((l) => l.trim() && !/^vmha_agent_nodejs_active_\w+_total non-counter/.test(l));
+      assert.deepEqual(ours, []);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
