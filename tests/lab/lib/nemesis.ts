@@ -16,8 +16,14 @@ import { episodeMs, TruthObserver } from "./observer";
 import { appendPowerEvent, POWER_LOG, readPowerEvents } from "./power-log";
 import { alive } from "./sh";
 import type { LabState } from "./state";
-import { type FalseIsolation, type FaultWindow, falseIsolations, percentile } from "./verdict";
-import { labStore, settled } from "./wait";
+import {
+  type FalseIsolation,
+  type FaultWindow,
+  falseIsolations,
+  percentile,
+  recoveryJudgeable,
+} from "./verdict";
+import { events, labStore, settled } from "./wait";
 
 const SETTLED_FOR_MS = 3000;
 
@@ -116,6 +122,8 @@ export interface FaultResult {
   falseIsolations: FalseIsolation[];
   unrecovered: string[];
   notes: string[];
+  /** For unrecovered VMs: their processes, store record and events (see diagnose()). */
+  diagnosis?: string[];
 }
 
 export interface NemesisOptions {
@@ -464,12 +472,15 @@ export class Nemesis {
     const f = await this.inject(id);
     const recoveryTimeout = this.o.recoveryTimeoutMs ?? 30000;
     await this.restore(f.notes);
-    // Recovery: every VM running exactly once, within the bound, measured from fault end.
+    // Recovery: every VM running exactly once, within the bound, measured from fault end, and
+    // for SETTLED_FOR_MS after it (longer than a lease TTL, etcd's expiry check and a fence):
+    // what the fault set off plays out before the verdict.
     const deadline = f.faultEnd + recoveryTimeout;
-    while (Date.now() < deadline && !(this.okSince !== undefined && Date.now() - this.okSince > 1000))
+    while (Date.now() < deadline && !recoveryJudgeable(this.okSince, f.faultEnd, Date.now(), SETTLED_FOR_MS))
       await sleep(100);
     await this.obs.fresh();
     const unrecovered = this.vms.filter((v) => this.obs.where(v).length === 0);
+    const diagnosis = unrecovered.length > 0 ? await this.diagnose(unrecovered, f.start) : [];
     if (!(await this.settle(15000)))
       f.notes.push("store not settled 15 s after recovery (hosts not all online)");
     const end = Date.now();
@@ -499,13 +510,50 @@ export class Nemesis {
         end,
       ),
       unrecovered,
+      ...(diagnosis.length ? { diagnosis } : {}),
     };
     if (this.firstBadInFault !== undefined && this.lastOkInFault === undefined)
       res.notes.push("never back to every VM exactly once");
     this.results.push(res);
     this.log(fmtFault(res));
+    for (const l of diagnosis) this.log(`  ${l}`);
     fs.appendFileSync(path.join(this.outDir, "faults.jsonl"), `${JSON.stringify(res)}\n`);
     return res;
+  }
+
+  /**
+   * Why a VM is not running, in the fault's own line (a CI run keeps no log folder): its QEMU
+   * processes with what libvirt says of them, the store's record and reports, and the cluster
+   * events that name it since the fault began.
+   */
+  private async diagnose(vms: readonly string[], since: number): Promise<string[]> {
+    const out: string[] = [];
+    const store = labStore(this.state);
+    try {
+      const v = await store.read().catch(() => undefined);
+      const evs = await events(store, since).catch(() => []);
+      for (const vm of vms) {
+        const procs = this.obs
+          .scanProcesses()
+          .filter((p) => p.vm === vm)
+          .map(
+            (p) =>
+              `${p.host} pid ${p.pid}${p.incoming ? " incoming" : ""} libvirt ${this.obs.libvirtState(p.host, vm)}`,
+          );
+        const rec = v?.manager?.resources[vm];
+        const reps = Object.values(v?.reports ?? {})
+          .filter((r) => r.running.includes(vm))
+          .map((r) => r.host);
+        out.push(
+          `${vm}: qemu [${procs.join(", ") || "none"}]; store ${rec ? `${rec.state} on ${rec.node ?? "-"}` : "no record"}; reported running by [${reps.join(",")}]`,
+        );
+        for (const e of evs.filter((e) => e.subject.endsWith(` ${vm}`) || e.message.includes(vm)).slice(-12))
+          out.push(`  ${e.at.slice(11, 23)} ${e.host} ${e.subject}: ${e.message}`);
+      }
+    } finally {
+      store.client.close();
+    }
+    return out;
   }
 
   async runAll(): Promise<NemesisSummary> {

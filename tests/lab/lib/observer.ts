@@ -421,6 +421,13 @@ export class TruthObserver {
       .sort();
   }
 
+  /** libvirt's last answer for `vm` on `h` ("down" when libvirtd did not answer). */
+  libvirtState(h: string, vm: string): string {
+    const lv = this.libvirt.get(h);
+    if (!lv) return "not asked";
+    return lv.up ? (lv.states.get(vm) ?? "not listed") : "down";
+  }
+
   /** VMs executing on `h` now (last scan). */
   running(h: string): string[] {
     return [...(this.execNow.get(h) ?? [])].sort();

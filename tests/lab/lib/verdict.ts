@@ -93,3 +93,19 @@ export function percentile(xs: readonly number[], p: number): number | null {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
+
+/**
+ * Whether a fault's recovery can be judged at `now`: every VM has run exactly once without a
+ * break since `okSince` and for `quietMs` after the fault ended. What a fault sets off often
+ * shows only after it ends (a killed agent's lease expires ~1 s after its last renewal, a
+ * stalled agent isolates when it resumes); judging before that would count a VM stopped by the
+ * failover as "recovered", or one the failover is about to restart as "unrecovered".
+ */
+export function recoveryJudgeable(
+  okSince: number | undefined,
+  faultEnd: number,
+  now: number,
+  quietMs: number,
+): boolean {
+  return okSince !== undefined && now - Math.max(okSince, faultEnd) > quietMs;
+}
