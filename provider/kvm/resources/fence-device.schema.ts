@@ -10,8 +10,12 @@ const param = z
   .string()
   .regex(/^[a-z][a-z0-9_-]*$/, "fence-agents option names are lower-case, e.g. ip, username, plug");
 
-/** fence-agents options that hold a secret (passwd, password, snmp_priv_passwd, ...). */
-const SECRET_OPTION = /passw(or)?d$/;
+/**
+ * fence-agents options that hold a secret: passwd, password, snmp_priv_passwd, an SNMP
+ * community (fence_apc_snmp, fence_ibmblade), a cloud secret or API key, a token. Names that only
+ * point at a secret (passwd_script, identity_file) are not secrets themselves.
+ */
+export const SECRET_OPTION = /passw(or)?d$|(^|[_-])(community|secret[_-]?key|api[_-]?key|token)$/;
 
 export const fenceDeviceSchema = defineSchema({
   key: "kvm:FenceDevice",

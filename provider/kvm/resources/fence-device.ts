@@ -63,10 +63,14 @@ const target = (i: Inputs): SpecTarget => ({
 /** Outputs: reports secrets that went over plain HTTP (etcd.insecure). */
 const outputsOf = (i: Inputs) => insecureReport(i.etcd, Object.keys(i.secretParams).length > 0);
 
-/** Puts are idempotent, so a retry after a lost reply just writes the same values again. */
-async function writeSecrets(i: Inputs, previous: readonly string[]): Promise<void> {
+/**
+ * Writes the secrets the device needs now. Puts are idempotent, so a retry after a lost reply
+ * just writes the same values again. Runs before the spec names them.
+ */
+async function putSecrets(i: Inputs): Promise<void> {
   const t = target(i);
-  if (Object.keys(i.secretParams).length && isPlaintext(i.etcd) && i.etcd.insecure !== true) {
+  if (!Object.keys(i.secretParams).length) return;
+  if (isPlaintext(i.etcd) && i.etcd.insecure !== true) {
     // check() refuses this first; this also covers direct calls and state from older versions.
     throw new TerminalError(
       `${t.subject}: secretParams would be written to etcd in clear text; give etcd.caCert, or set ` +
@@ -74,12 +78,21 @@ async function writeSecrets(i: Inputs, previous: readonly string[]): Promise<voi
     );
   }
   const etcd = etcdFor(i.etcd, t.subject);
+  for (const h of Object.keys(i.hosts))
+    await etcdCall(t, () => etcd.put(secretsKey(i.cluster, h)).value(JSON.stringify(i.secretParams)).exec());
+}
+
+/**
+ * Deletes the secrets no longer needed: of hosts the device no longer fences, and all of them when
+ * it has no secret options any more. Runs after the spec stopped naming them (review finding 16:
+ * the spec must never name a password an agent cannot find, also while it changes).
+ */
+async function dropSecrets(i: Inputs, previous: readonly string[]): Promise<void> {
+  const t = target(i);
+  const etcd = etcdFor(i.etcd, t.subject);
+  const none = Object.keys(i.secretParams).length === 0;
   for (const h of Object.keys(i.hosts)) {
-    if (Object.keys(i.secretParams).length)
-      await etcdCall(t, () =>
-        etcd.put(secretsKey(i.cluster, h)).value(JSON.stringify(i.secretParams)).exec(),
-      );
-    else await etcdCall(t, () => etcd.delete().key(secretsKey(i.cluster, h)).exec());
+    if (none) await etcdCall(t, () => etcd.delete().key(secretsKey(i.cluster, h)).exec());
   }
   for (const h of previous) {
     if (!(h in i.hosts)) await etcdCall(t, () => etcd.delete().key(secretsKey(i.cluster, h)).exec());
@@ -91,7 +104,7 @@ export const definition = defineResource({
   async create(inputs, ctx) {
     const subject = `fence device ${inputs.name}`;
     // Secrets first: a device in the spec must never name a password the agents cannot find yet.
-    await ctx.call(`${subject}: write secrets`, () => writeSecrets(inputs, []));
+    await ctx.call(`${subject}: write secrets`, () => putSecrets(inputs));
     await ctx.call(`${subject}: write spec`, () =>
       updateSpec(target(inputs), (doc) => apply(doc, inputs, [])),
     );
@@ -116,10 +129,12 @@ export const definition = defineResource({
   async update(_id, olds, news, ctx) {
     const subject = `fence device ${news.name}`;
     const previous = Object.keys(olds.inputs.hosts ?? {});
-    await ctx.call(`${subject}: write secrets`, () => writeSecrets(news, previous));
+    // New secrets before the spec names them; old ones only once it no longer does.
+    await ctx.call(`${subject}: write secrets`, () => putSecrets(news));
     await ctx.call(`${subject}: update spec`, () =>
       updateSpec(target(news), (doc) => apply(doc, news, previous)),
     );
+    await ctx.call(`${subject}: remove old secrets`, () => dropSecrets(news, previous));
     return outputsOf(news);
   },
   async delete(_id, state, ctx) {
@@ -131,7 +146,7 @@ export const definition = defineResource({
       await updateSpec(target(i), (doc) => apply(doc, { ...i, hosts: {} }, Object.keys(i.hosts)));
     });
     await ctx.call(`${subject}: remove secrets`, () =>
-      writeSecrets({ ...i, hosts: {} }, Object.keys(i.hosts)),
+      dropSecrets({ ...i, hosts: {} }, Object.keys(i.hosts)),
     );
   },
 });

@@ -73,4 +73,38 @@ describe("kvm.FenceDevice check", () => {
     assert.match(r.failures[1]!.reason, /^password is a secret/);
     assert.ok(!/hunter/.test(JSON.stringify(r.failures)), "a check failure must not quote the secret");
   });
+
+  it("refuses every known secret option name in params, and only those (finding 16)", () => {
+    const refused = (k: string) => {
+      const r = checkInputs(
+        fenceDeviceSchema.inputs,
+        {
+          cluster: "prod",
+          etcd: { endpoints: ["h:2379"] },
+          name: "d",
+          agent: "fence_apc_snmp",
+          params: { [k]: "s3cr3t-value" },
+          hosts: { h1: {} },
+        },
+        ["etcd", "secretParams"],
+      );
+      if (!r.ok) assert.ok(!JSON.stringify(r.failures).includes("s3cr3t-value"), k);
+      return (
+        !r.ok && r.failures.some((f) => f.reason.startsWith(`${k} is a secret: move it to secretParams`))
+      );
+    };
+    for (const k of [
+      "passwd",
+      "password",
+      "snmp_priv_passwd",
+      "community",
+      "secret_key",
+      "secret-key",
+      "api_key",
+      "token",
+    ])
+      assert.equal(refused(k), true, k);
+    for (const k of ["passwd_script", "identity_file", "username", "ip", "plug", "snmp_version", "tokenfile"])
+      assert.equal(refused(k), false, k);
+  });
 });
