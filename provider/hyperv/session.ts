@@ -12,7 +12,13 @@ import { Pool } from "./pool";
 import { toError } from "./ps/errors";
 import { parseOutput } from "./ps/parse";
 import { type Raw, secretEnv, wrap } from "./ps/script";
-import { PASSWORD_ENV, SESSION_VARIABLE, sessionSetup } from "./ps/session-script";
+import {
+  LANGUAGE_MODE_KEY,
+  PASSWORD_ENV,
+  REMOTE_LANGUAGE_MODE_KEY,
+  SESSION_VARIABLE,
+  sessionSetup,
+} from "./ps/session-script";
 
 /** The script never reached a shell (the shell or its session failed to start): safe to retry. */
 export class NotSentError extends RetryableError {}
@@ -38,6 +44,85 @@ function setRef(shell: PowerShell, on: boolean): void {
   for (const h of handles) (on ? h?.ref : h?.unref)?.call(h);
 }
 
+/** PSLanguageMode's values, as ConvertTo-Json writes the enum. */
+const LANGUAGE_MODES: Readonly<Record<number, string>> = {
+  0: "FullLanguage",
+  1: "RestrictedLanguage",
+  2: "NoLanguage",
+  3: "ConstrainedLanguage",
+};
+
+/** A mode as printed: its number, its name, or (5.1, deserialized from a remote) `{ value: … }`. */
+function modeName(v: unknown): string | undefined {
+  const inner = v && typeof v === "object" && "value" in v ? (v as { value: unknown }).value : v;
+  if (typeof inner === "number") return LANGUAGE_MODES[inner] ?? `mode ${inner}`;
+  if (typeof inner === "string") return inner;
+  return undefined;
+}
+
+/**
+ * The error for a shell (or remote node) whose PowerShell does not run in FullLanguage mode, read
+ * from the set-up's output; undefined when every mode printed so far is FullLanguage (review
+ * finding 16: ConstrainedLanguage mode, enforced by AppLocker/WDAC, forbids what every vmha script
+ * and node-powershell itself do, and nothing said so).
+ */
+export function languageModeProblem(out: string, c: Connection): TerminalError | undefined {
+  for (const line of out.split(/\r?\n/)) {
+    const t = line.trim();
+    if (!t.startsWith("{") || !t.includes("LanguageMode")) continue;
+    let o: Record<string, unknown>;
+    try {
+      o = JSON.parse(t) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const remote = REMOTE_LANGUAGE_MODE_KEY in o;
+    const mode = modeName(o[remote ? REMOTE_LANGUAGE_MODE_KEY : LANGUAGE_MODE_KEY]);
+    if (mode === undefined || mode === "FullLanguage") continue;
+    const node = c.computerName ?? c.hostName ?? "";
+    const where = remote
+      ? `the remoting session on ${node}`
+      : `the local shell (${c.shell}${node ? `, which opens the session to ${node}` : ""})`;
+    const todo = remote
+      ? `allow the PowerShell that remoting runs on ${node} in that node's application control policy, or set ${CONFIG_KEYS.computerName} / ${CONFIG_KEYS.hostName} to a node that does not enforce one`
+      : `run vmha on a machine whose PowerShell runs in FullLanguage mode (allow ${c.shell} in its application control policy, or use a management host without one) and reach the nodes with remoting (${CONFIG_KEYS.computerName})`;
+    return new TerminalError(
+      `opening the PowerShell session: PowerShell in ${where} runs in ${mode} mode (an AppLocker or WDAC ` +
+        "application control policy enforces it). vmha cannot work in it: its scripts decode values and set " +
+        "cluster properties with .NET calls and property assignments that mode forbids (and node-powershell writes " +
+        `its own markers with [Console]). What to do: ${todo}. See provider/hyperv/README.md, "Constrained Language Mode"`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * Runs the session set-up and checks the language modes it prints. A local shell in
+ * ConstrainedLanguage mode never answers node-powershell (its end markers are [Console] calls),
+ * so its output is watched as it arrives instead of waiting for an answer that never comes.
+ */
+function setUp(shell: PowerShell, c: Connection): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let seen = "";
+    const stdout = shell.streams.stdout;
+    const watch = (d: Buffer | string) => {
+      seen += d.toString();
+      const problem = languageModeProblem(seen, c);
+      if (problem) finish(problem);
+    };
+    const finish = (err?: unknown) => {
+      stdout.removeListener("data", watch);
+      if (err) reject(err);
+      else resolve();
+    };
+    stdout.on("data", watch);
+    invoke(shell, sessionSetup(c), "opening the PowerShell session").then(
+      (out) => finish(languageModeProblem(out, c)),
+      (err: unknown) => finish(err),
+    );
+  });
+}
+
 /** Secrets reach the shell through its environment, never through the script text. */
 function open(c: Connection, secrets: Readonly<Record<string, string>> = {}): Session {
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -50,7 +135,7 @@ function open(c: Connection, secrets: Readonly<Record<string, string>> = {}): Se
     spawnOptions: { env },
   });
   const remote = Boolean(c.computerName || c.hostName);
-  const ready = invoke(shell, sessionSetup(c), "opening the PowerShell session").then(() => undefined);
+  const ready = setUp(shell, c);
   return { shell, ready, remote };
 }
 

@@ -3,8 +3,18 @@
 // uses, try/catch, and PowerShell's output rules (only strings may reach stdout; an object left
 // in the output would be printed as a table and corrupt the JSON the provider reads).
 import type { Arg, Expr, Pipeline, Stmt } from "./parser";
-import type { World } from "./state";
-import { errorRecord, Hashtable, PsError, PsObject, ScriptBlock, StringCollection, toText } from "./values";
+import type { LanguageMode, World } from "./state";
+import {
+  errorRecord,
+  Hashtable,
+  obj,
+  PsEnum,
+  PsError,
+  PsObject,
+  ScriptBlock,
+  StringCollection,
+  toText,
+} from "./values";
 
 export type ParamKind = "string" | "strings" | "int" | "ints" | "switch" | "any" | "block" | "bool";
 
@@ -129,6 +139,7 @@ export class Interp {
       return;
     }
     if (target.k === "static") {
+      if (modeOf(world, vars) === "ConstrainedLanguage") throw constrained("set");
       if (target.type.toLowerCase() === "console" && target.member.toLowerCase() === "outputencoding") {
         this.utf8Out = value === UTF8;
         return;
@@ -137,6 +148,7 @@ export class Interp {
     }
     if (target.k === "member") {
       const o = this.expr(target.target, world, vars);
+      if (modeOf(world, vars) === "ConstrainedLanguage") throw constrained("set");
       if (!(o instanceof PsObject))
         throw new PsError(`The property '${target.name}' cannot be found on this object.`);
       o.set(target.name, value);
@@ -262,6 +274,14 @@ export class Interp {
         if (n === "false") return false;
         if (n === "null") return null;
         if (n.startsWith("env:")) return process.env[e.name.slice(4)] ?? null;
+        if (n === "executioncontext") {
+          const mode = modeOf(world, vars);
+          return obj("System.Management.Automation.EngineIntrinsics", {
+            SessionState: obj("System.Management.Automation.SessionState", {
+              LanguageMode: new PsEnum("PSLanguageMode", mode, LANGUAGE_MODE_VALUES[mode]),
+            }),
+          });
+        }
         if (n.startsWith("using:")) {
           const outer = vars.get(USING) as Map<string, unknown> | undefined;
           if (!outer)
@@ -290,12 +310,16 @@ export class Interp {
       case "type":
         return { __type: e.name };
       case "static":
+        if (modeOf(world, vars) === "ConstrainedLanguage") throw constrained("invoke");
         return staticMember(e.type, e.member);
       case "member":
         return member(this.expr(e.target, world, vars), e.name);
       case "invoke": {
         const args = e.args.map((a) => this.expr(a, world, vars));
-        if (e.target.k === "type") return staticCall(e.target.name, e.name, args);
+        if (e.target.k === "type") {
+          if (modeOf(world, vars) === "ConstrainedLanguage") throw constrained("invoke");
+          return staticCall(e.target.name, e.name, args);
+        }
         return this.method(this.expr(e.target, world, vars), e.name, args);
       }
     }
@@ -332,6 +356,38 @@ export class Interp {
   lastWarnings(): PsObject[] {
     return this.warnings;
   }
+}
+
+const LANGUAGE_MODE_VALUES: Record<LanguageMode, number> = {
+  FullLanguage: 0,
+  RestrictedLanguage: 1,
+  NoLanguage: 2,
+  ConstrainedLanguage: 3,
+};
+
+/** The language mode where this code runs: a remote script block (it sees `$using:`) or the shell. */
+function modeOf(world: World, vars: Map<string, unknown>): LanguageMode {
+  const m = world.languageMode;
+  return (vars.has(USING) ? m?.remote : m?.local) ?? "FullLanguage";
+}
+
+/** What PowerShell says when ConstrainedLanguage mode refuses a .NET member (no core type is used). */
+function constrained(what: "invoke" | "set"): PsError {
+  return what === "invoke"
+    ? new PsError(
+        "Cannot invoke method. Method invocation is supported only on core types in this language mode.",
+        {
+          id: "MethodInvocationNotSupportedInConstrainedLanguage",
+          category: "InvalidOperation",
+        },
+      )
+    : new PsError(
+        "Cannot set property. Property setting is supported only on core types in this language mode.",
+        {
+          id: "PropertySetterNotSupportedInConstrainedLanguage",
+          category: "InvalidOperation",
+        },
+      );
 }
 
 const CONSOLE_OUT = { __console: "out" };

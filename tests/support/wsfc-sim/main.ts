@@ -53,7 +53,14 @@ function main(): void {
       }
       const stmts = parse(line);
       if (DELIMITER_LINE.test(line)) {
-        interp.runLine(stmts, { machines: {}, validation: { failures: [], warnings: [] }, clusters: {} });
+        // node-powershell's markers are [Console] calls: in ConstrainedLanguage mode they fail too.
+        const languageMode = withWorld(file, (w) => w.languageMode);
+        interp.runLine(stmts, {
+          machines: {},
+          validation: { failures: [], warnings: [] },
+          clusters: {},
+          ...(languageMode ? { languageMode } : {}),
+        });
         return;
       }
       const fault = withWorld(file, (world) => {
@@ -87,6 +94,10 @@ function main(): void {
     }
   });
   rl.on("close", () => process.exit(0));
+  // node-powershell disposes a shell with SIGTERM. Handled, it ends the process between input
+  // lines, never inside withWorld: killed there, the state lock stayed and every other shell
+  // waited for it (seen when vmha dropped a shell the moment its first output arrived).
+  process.on("SIGTERM", () => process.exit(143));
 }
 
 main();

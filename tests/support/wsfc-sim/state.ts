@@ -93,7 +93,16 @@ export interface Cluster {
   cau?: Cau;
 }
 
+export type LanguageMode = "FullLanguage" | "RestrictedLanguage" | "NoLanguage" | "ConstrainedLanguage";
+
 export interface World {
+  /**
+   * PowerShell's language mode, as an AppLocker/WDAC policy sets it: `local` for the shells the
+   * simulator is (node-powershell's), `remote` inside Invoke-Command on a remoting session.
+   * Default FullLanguage. In ConstrainedLanguage mode .NET static members and calls and property
+   * assignments fail as in PowerShell, node-powershell's [Console] markers included.
+   */
+  languageMode?: { local?: LanguageMode; remote?: LanguageMode };
   /** When set, New-PSSession requires exactly these credentials. */
   remoting?: { userName: string; password: string };
   machines: Record<string, Machine>;

@@ -93,15 +93,30 @@ describe("emitted PowerShell", () => {
   });
 
   it("session set-up for SSH remoting (PowerShell 7) and for a local shell", () => {
+    const probe =
+      "ConvertTo-Json -Compress -InputObject @{ vmhaLanguageMode = $ExecutionContext.SessionState.LanguageMode }; ";
     assert.equal(
       sessionSetup({ shell: "pwsh", hostName: "hv1.contoso.local", userName: "admin", useSsl: false }),
-      "try { [Console]::OutputEncoding = [Text.Encoding]::UTF8; $ErrorActionPreference = 'Stop'; " +
-        "$vmhaSession = New-PSSession -HostName 'hv1.contoso.local' -UserName 'admin' } catch { " +
+      `${probe}try { [Console]::OutputEncoding = [Text.Encoding]::UTF8; $ErrorActionPreference = 'Stop'; ` +
+        "$vmhaSession = New-PSSession -HostName 'hv1.contoso.local' -UserName 'admin'; " +
+        "ConvertTo-Json -Compress -InputObject @{ vmhaRemoteLanguageMode = (Invoke-Command -Session $vmhaSession " +
+        "-ErrorAction Stop -ScriptBlock { $ExecutionContext.SessionState.LanguageMode }) } } catch { " +
         sessionSetup({ shell: "pwsh", useSsl: false }).split("} catch { ")[1],
     );
     assert.match(
       sessionSetup({ shell: "pwsh", useSsl: false }),
-      /^try \{ \[Console\]::OutputEncoding = \[Text\.Encoding\]::UTF8; \$ErrorActionPreference = 'Stop' \} catch/,
+      /^ConvertTo-Json -Compress -InputObject @\{ vmhaLanguageMode = \$ExecutionContext\.SessionState\.LanguageMode \}; try \{ \[Console\]::OutputEncoding = \[Text\.Encoding\]::UTF8; \$ErrorActionPreference = 'Stop' \} catch/,
     );
+  });
+
+  it("the language mode is printed before anything ConstrainedLanguage mode forbids (finding 16)", () => {
+    for (const c of [
+      { shell: "pwsh" as const, useSsl: false },
+      { shell: "pwsh" as const, computerName: "HV1", userName: "u", password: "p", useSsl: true },
+    ]) {
+      const s = sessionSetup(c);
+      const probe = s.indexOf("vmhaLanguageMode");
+      assert.ok(probe >= 0 && probe < s.indexOf("[Console]") && probe < s.indexOf("try {"), s);
+    }
   });
 });
