@@ -6,7 +6,7 @@ import { PowerShell } from "node-powershell";
 import type { z } from "zod";
 import { errorMessage, isRetryable, RetryableError, TerminalError } from "../core/errors";
 import type { OpContext } from "../core/resource";
-import { ONCE } from "../core/retry";
+import { ONCE, type RetryPolicy } from "../core/retry";
 import { CONFIG_KEYS, type Connection, connectionFrom, connectionKey } from "./connection";
 import { Pool } from "./pool";
 import { toError } from "./ps/errors";
@@ -301,8 +301,17 @@ export interface Ps {
    * the platform to learn whether it happened.
    */
   exec(label: string, body: Raw, opts?: ExecOptions): Promise<void>;
-  /** Runs a script that prints one JSON line and parses it (reads: retried on transient errors). */
-  query<S extends z.ZodType>(label: string, body: Raw, schema: S, timeoutMs?: number): Promise<z.output<S>>;
+  /**
+   * Runs a script that prints one JSON line and parses it (reads: retried on transient errors,
+   * unless `retry` says otherwise).
+   */
+  query<S extends z.ZodType>(
+    label: string,
+    body: Raw,
+    schema: S,
+    timeoutMs?: number,
+    retry?: RetryPolicy,
+  ): Promise<z.output<S>>;
 }
 
 /** Attempts for a script that never reached a shell (a shell or session that failed to start). */
@@ -365,9 +374,10 @@ export function psFor(ctx: OpContext): Ps {
         throw unknownOutcome(label, err, o, "the cluster does not show its result yet");
       }
     },
-    async query(label, body, schema, timeoutMs = 120_000) {
+    async query(label, body, schema, timeoutMs = 120_000, retry) {
       const out = await ctx.call(label, (signal) => runScript(connection, body, label, signal), {
         timeoutMs,
+        ...(retry ? { retry } : {}),
       });
       return parseOutput(label, out, schema);
     },

@@ -2,11 +2,13 @@
 // validation), New-Cluster, quorum witness, heartbeat properties; nodes join and leave in place.
 
 import type { CheckFailure } from "../../core/errors";
-import { TerminalError } from "../../core/errors";
+import { errorMessage, TerminalError } from "../../core/errors";
 import { defineResource, type OpContext, type State } from "../../core/resource";
+import { ONCE } from "../../core/retry";
 import { admit } from "../admission";
+import { clusterVerdict, membershipQuery, membershipResult } from "../membership";
 import { sameName } from "../order";
-import { PowerShellError } from "../ps/errors";
+import { PowerShellError, TransientPowerShellError } from "../ps/errors";
 import { admissionQuery, admissionResult } from "../scripts/admission";
 import * as s from "../scripts/cluster";
 import { type Ps, psFor } from "../session";
@@ -102,6 +104,56 @@ async function tryCluster(ps: Ps, name: string): Promise<s.ClusterResult | undef
   }
 }
 
+/**
+ * The cluster for refresh, or undefined when it was deleted: "not found" by its name, or its name
+ * no longer answers while its nodes say they are in no cluster (or another one). Any other
+ * failure is read again with the usual retries and, if it persists, reported with what the nodes
+ * said.
+ */
+async function readOrGone(
+  ps: Ps,
+  name: string,
+  clusterId: string | undefined,
+  nodes: readonly string[],
+  ctx: OpContext,
+): Promise<s.ClusterResult | undefined> {
+  const label = `read cluster '${name}'`;
+  const notFound = (err: unknown) => err instanceof PowerShellError && err.notFound;
+  try {
+    return await ps.query(label, s.readCluster(name), s.clusterResult, undefined, ONCE);
+  } catch (err) {
+    if (notFound(err)) return undefined;
+    const fromScript = err instanceof PowerShellError || err instanceof TransientPowerShellError;
+    if (!fromScript || /check vmha:hypervUserName/.test(errorMessage(err)) || !nodes.length) throw err;
+    // A failure of the question itself (the shell, the network) decides nothing.
+    const verdict = await ps
+      .query(
+        `ask the nodes of cluster '${name}' which cluster they are in`,
+        membershipQuery(nodes),
+        membershipResult,
+      )
+      .then((m) => clusterVerdict(name, clusterId, nodes, m))
+      .catch(() => ({
+        gone: false,
+        why: `cluster '${name}' does not answer by its name; its nodes could not be asked`,
+      }));
+    if (verdict.gone) {
+      ctx.progress(verdict.why);
+      return undefined;
+    }
+    try {
+      return await ps.query(label, s.readCluster(name), s.clusterResult);
+    } catch (again) {
+      if (notFound(again)) return undefined;
+      throw new TerminalError(
+        `${errorMessage(again)}. ${verdict.why}. If the cluster was deleted on purpose, remove it from the ` +
+          "stack (pulumi state delete <urn>); if it is stopped, start it (Start-Cluster), then refresh again",
+        again,
+      );
+    }
+  }
+}
+
 const members = (r: s.ClusterResult | undefined) => (r?.nodes ?? []).map((n) => short(n.Name));
 
 const short = (n: string) => n.split(".")[0]!.toLowerCase();
@@ -176,13 +228,8 @@ export const definition = defineResource({
   },
   async read(id, current, ctx) {
     const ps = psFor(ctx);
-    let r: s.ClusterResult;
-    try {
-      r = await ps.query(`read cluster '${id}'`, s.readCluster(id), s.clusterResult);
-    } catch (err) {
-      if (err instanceof PowerShellError && err.notFound) return undefined;
-      throw err;
-    }
+    const r = await readOrGone(ps, id, current.outputs.clusterId, current.inputs.nodes ?? [], ctx);
+    if (!r) return undefined;
     const inputs = {
       ...current.inputs,
       name: sameName(r.cluster.Name, current.inputs.name),

@@ -8,11 +8,32 @@ import { invalid, notFound, obj, PsEnum, PsError, type PsObject, toText } from "
 
 const NODE_STATES: Record<NodeState, number> = { Up: 0, Down: 1, Paused: 2, Joining: 3 };
 
+/** What a cluster name (or a node) that resolves but does not answer gives. */
+function rpcUnavailable(name: string): PsError {
+  return new PsError(`Failed to connect to cluster '${name}'. The RPC server is unavailable.`, {
+    id: "ClusterCmdletException",
+    category: "ConnectionError",
+    target: name,
+  });
+}
+
 export function findCluster(w: World, name: string): [string, Cluster] {
   const lower = name.toLowerCase();
+  // A name that does not answer, whether its cluster is gone or only its name is offline.
+  if ((w.staleClusterNames ?? []).some((n) => n.toLowerCase() === lower)) throw rpcUnavailable(name);
   for (const [k, c] of Object.entries(w.clusters)) {
-    if (k.toLowerCase() === lower || Object.keys(c.nodes).some((n) => n.toLowerCase() === lower))
+    const byName = k.toLowerCase() === lower;
+    if (byName || Object.keys(c.nodes).some((n) => n.toLowerCase() === lower)) {
+      if (c.stopped) {
+        if (byName) throw rpcUnavailable(name);
+        throw new PsError(`The cluster service is not running on '${name}'.`, {
+          id: "ClusterCmdletException",
+          category: "InvalidOperation",
+          target: name,
+        });
+      }
       return [k, c];
+    }
   }
   throw new PsError(`The cluster '${name}' was not found or its cluster service is not running.`, {
     id: "ClusterCmdletException",

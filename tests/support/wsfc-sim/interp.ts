@@ -121,11 +121,19 @@ export class Interp {
           return out;
         } catch (e) {
           if (!(e instanceof PsError)) throw e;
-          const scope = new Map(vars);
-          scope.set("_", errorRecord(e));
-          const out: unknown[] = [];
-          for (const b of s.handler) out.push(...this.stmt(b, world, scope));
-          return out;
+          // A catch block runs in the same scope as its try (a variable it sets stays set), with
+          // $_ the error record until it ends.
+          const had = vars.has("_");
+          const before = vars.get("_");
+          vars.set("_", errorRecord(e));
+          try {
+            const out: unknown[] = [];
+            for (const b of s.handler) out.push(...this.stmt(b, world, vars));
+            return out;
+          } finally {
+            if (had) vars.set("_", before);
+            else vars.delete("_");
+          }
         }
     }
   }

@@ -77,6 +77,11 @@ export interface VirtualDisk {
 
 export interface Cluster {
   id: string;
+  /**
+   * Set by tests: the cluster service is stopped on every node (Stop-Cluster). Its name does not
+   * answer ("The RPC server is unavailable"), nor do its nodes about their cluster.
+   */
+  stopped?: boolean;
   nodes: Record<string, { state: NodeState }>;
   staticAddresses: string[];
   ignoreNetworks: string[];
@@ -109,6 +114,13 @@ export interface World {
   /** Validation findings Test-Cluster reports for these nodes (set by tests). */
   validation: { failures: string[]; warnings: string[] };
   clusters: Record<string, Cluster>;
+  /**
+   * Cluster names that resolve but do not answer: a removed cluster's (its DNS record outlives
+   * it), or an existing one's whose network name is offline. Get-Cluster and every -Cluster
+   * parameter given such a name fail with "The RPC server is unavailable", as after a real
+   * Remove-Cluster, instead of "not found"; its nodes still answer for themselves.
+   */
+  staleClusterNames?: string[];
   /** Faults a test injects: the next `crash` commands make their shell exit; the next `hang` commands make it stop answering for good. */
   faults?: {
     crash?: number;
