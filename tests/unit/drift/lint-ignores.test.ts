@@ -21,6 +21,12 @@ function scratch(config: Record<string, unknown>): string {
   // What a state backup looks like to biome: valid JSON, not in biome's format.
   fs.writeFileSync(path.join(dir, ".pulumi-state", "backups", "dev.json.bak"), '{"a":1,\n     "b":[1,2]}\n');
   fs.writeFileSync(path.join(dir, ".pulumi-state", "dev.json"), '{"a":1,\n     "b":[1,2]}\n');
+  // The stack configuration `pulumi stack select --create quickstart` writes at the root (the
+  // demo leaves it when it leaves the lab running): valid YAML, not in biome's format.
+  fs.writeFileSync(
+    path.join(dir, "Pulumi.quickstart.yaml"),
+    'config:\n    vmha:hosts:    h1,h2,h3\n    vmha:fenceParams: "{\\"bmc\\":1}"\n',
+  );
   spawnSync("git", ["init", "-q"], { cwd: dir });
   return dir;
 }
@@ -45,7 +51,7 @@ describe("lint ignores what git ignores (biome.json vcs.useIgnoreFile)", () => {
     assert.deepEqual(config.vcs, { enabled: true, clientKind: "git", useIgnoreFile: true });
   });
 
-  it("a badly formatted file under .pulumi-state/ does not fail biome check", () => {
+  it("badly formatted files the demo leaves (.pulumi-state/, Pulumi.quickstart.yaml) do not fail biome check", () => {
     const dir = scratch(config);
     dirs.push(dir);
     const r = check(dir);
@@ -58,5 +64,6 @@ describe("lint ignores what git ignores (biome.json vcs.useIgnoreFile)", () => {
     const r = check(dir);
     assert.notEqual(r.status, 0);
     assert.match(`${r.stdout}\n${r.stderr}`, /\.pulumi-state/);
+    assert.match(`${r.stdout}\n${r.stderr}`, /Pulumi\.quickstart\.yaml/);
   });
 });
