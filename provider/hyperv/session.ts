@@ -123,6 +123,23 @@ function setUp(shell: PowerShell, c: Connection): Promise<void> {
   });
 }
 
+/**
+ * A process environment cannot carry a NUL character, and Node's error for one quotes the value
+ * (review t5: a password echoed). Refused here, naming where the value came from, never showing it.
+ */
+function assertEnvSafe(c: Connection, secrets: Readonly<Record<string, string>>): void {
+  const values: Array<[string, string | undefined]> = [
+    [`${CONFIG_KEYS.password} (or VMHA_HYPERV_PASSWORD)`, c.password],
+    ...Object.entries(secrets).map(([k, v]): [string, string] => [`the secret ${k}`, v]),
+  ];
+  for (const [where, v] of values) {
+    if (v?.includes("\u0000"))
+      throw new TerminalError(
+        `${where} holds a NUL character, which cannot be passed to PowerShell (value not shown); remove that character`,
+      );
+  }
+}
+
 /** Secrets reach the shell through its environment, never through the script text. */
 function open(c: Connection, secrets: Readonly<Record<string, string>> = {}): Session {
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -194,6 +211,8 @@ export async function runScript(
   signal?: AbortSignal,
   secrets?: Readonly<Record<string, string>>,
 ): Promise<string> {
+  // Before any shell starts (and before a pool's shell for these settings does).
+  assertEnvSafe(c, secrets ?? {});
   if (secrets && Object.keys(secrets).length) return runWithSecrets(c, body, label, secrets, signal);
   const pool = poolFor(c);
   const session = await pool.acquire(signal);

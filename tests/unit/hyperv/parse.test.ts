@@ -9,6 +9,7 @@ import { connectionFrom, connectionKey } from "../../../provider/hyperv/connecti
 import { sameName, sameNames, sameSet } from "../../../provider/hyperv/order";
 import { PowerShellError, toError } from "../../../provider/hyperv/ps/errors";
 import { list, parseOutput, psDate, psEnum } from "../../../provider/hyperv/ps/parse";
+import { raw } from "../../../provider/hyperv/ps/script";
 import { sessionSetup } from "../../../provider/hyperv/ps/session-script";
 import { vmRoleSchema } from "../../../provider/hyperv/resources/vm-role.schema";
 import { daysFrom, liveCau } from "../../../provider/hyperv/scripts/cau";
@@ -19,6 +20,7 @@ import {
   validationFailures,
 } from "../../../provider/hyperv/scripts/cluster";
 import { priorityName } from "../../../provider/hyperv/scripts/vm-role";
+import { runScript } from "../../../provider/hyperv/session";
 
 const GiB = 2 ** 30;
 
@@ -286,6 +288,33 @@ describe("read mappings", () => {
     ]);
     assert.equal(live.startDate?.toISOString(), "2025-12-01T03:00:00.000Z");
     assert.deepEqual(live.weeksOfMonth, [2]);
+  });
+});
+
+describe("secrets a process environment cannot carry (repro t5, the path that remained)", () => {
+  it("a NUL in the password or a secret fails naming where it came from, never quoting it, before any shell starts", async () => {
+    const remote = { shell: "pwsh" as const, computerName: "HV1", userName: "CORP\\svc", useSsl: false };
+    await assert.rejects(
+      runScript({ ...remote, password: "Hunter2\u0000Zq9x" }, raw("$null"), "probe"),
+      (e: unknown) => {
+        assert.ok(e instanceof TerminalError, String(e));
+        assert.match(
+          e.message,
+          /vmha:hypervPassword \(or VMHA_HYPERV_PASSWORD\) holds a NUL character, .*value not shown/,
+        );
+        assert.ok(!e.message.includes("Hunter2") && !e.message.includes("Zq9x"), e.message);
+        return true;
+      },
+    );
+    await assert.rejects(
+      runScript({ shell: "pwsh", useSsl: false }, raw("$null"), "probe", undefined, {
+        witnessKey: "k3y\u0000s3cret",
+      }),
+      (e: unknown) =>
+        e instanceof TerminalError &&
+        /the secret witnessKey holds a NUL character/.test(e.message) &&
+        !e.message.includes("s3cret"),
+    );
   });
 });
 

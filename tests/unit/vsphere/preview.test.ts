@@ -106,3 +106,33 @@ describe("vsphere.HaSettings preview (finding 16)", () => {
     assert.deepEqual(d2.replaces, []);
   });
 });
+
+describe("repro-provider t1 and t3, their vSphere cases", () => {
+  it("t1: HaSettings whose clusterId is unknown at preview: an update, never a replace", async () => {
+    const stored = await call("vsphere:HaSettings", "check", [
+      {},
+      { clusterId: "domain-c7", vmMonitoring: "vmOnly" },
+    ]);
+    const olds = { ...(stored.inputs as Props), clusterName: "prod" };
+    const chk = await call("vsphere:HaSettings", "check", [
+      olds,
+      { clusterId: UNKNOWN, vmMonitoring: "vmOnly" },
+    ]);
+    assert.deepEqual(chk.failures ?? [], []);
+    const d = await call("vsphere:HaSettings", "diff", ["domain-c7", olds, chk.inputs]);
+    assert.deepEqual(d.replaces, []);
+  });
+
+  it("t3: reordering a Cluster's moveHosts is no change", async () => {
+    const olds = await stored(
+      { datacenter: "DC0", name: "prod", moveHosts: ["esx1", "esx2"] },
+      { clusterId: "domain-c7", hostIds: [], created: true, movedHostIds: ["host-1", "host-2"] },
+    );
+    const chk = await call("vsphere:Cluster", "check", [
+      olds,
+      { datacenter: "DC0", name: "prod", moveHosts: ["esx2", "esx1"] },
+    ]);
+    const d = await call("vsphere:Cluster", "diff", ["domain-c7", olds, chk.inputs]);
+    assert.equal(d.changes, false);
+  });
+});
