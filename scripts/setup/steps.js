@@ -55,5 +55,12 @@ const buildStep = {
   },
 };
 
-const steps = [npmStep, debStep, engineStep, require("./vcsim").vcsimStep, buildStep];
+const steps = [
+  npmStep,
+  debStep,
+  engineStep,
+  require("./vcsim").vcsimStep,
+  require("./etcd").etcdStep,
+  buildStep,
+];
 module.exports = { steps };

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { etcdBinary } from "./etcd-bin";
 
 export interface TestEtcd {
   endpoint: string;
@@ -32,7 +33,7 @@ export async function startEtcd(): Promise<TestEtcd> {
   let proc: ChildProcess | undefined;
   const launch = async () => {
     proc = spawn(
-      "etcd",
+      etcdBinary(),
       [
         "--data-dir",
         path.join(dir, "data"),

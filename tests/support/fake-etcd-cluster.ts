@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { etcdBinary } from "./etcd-bin";
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -40,7 +41,7 @@ export async function startEtcdCluster(n = 3): Promise<RealEtcdCluster> {
   const members: RealMember[] = ports.map((p, i) => {
     const endpoint = `http://127.0.0.1:${p.client}`;
     const proc = spawn(
-      "etcd",
+      etcdBinary(),
       [
         "--name",
         `m${i}`,

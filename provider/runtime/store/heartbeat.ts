@@ -156,7 +156,18 @@ export class Heartbeat {
       if (this.lostAt !== undefined) return; // lost is final until join()
       if (!alive) {
         this.lostAt = this.opts.now();
-        this.log("error", `lease ${c.id} is gone (etcd ${m.address} answered TTL ${ttlS}); renewals stopped`);
+        const sinceAck = this.lostAt - c.ackSentAt;
+        this.log(
+          "error",
+          `lease ${c.id} is gone (etcd ${m.address} answered TTL ${ttlS}); renewals stopped` +
+            // The store must be believed (a primary may act on the revocation), but an operator
+            // should know when it revoked a lease it had renewed less than a TTL ago: a leader
+            // that stalled past the TTL revokes on resuming what the next leader kept renewing
+            // (etcd-io/etcd#15247; 3.6.16 still does it after a whole-process stop).
+            (sinceAck < c.ttlMs
+              ? `; etcd revoked it ${Math.round(sinceAck)} ms after acknowledging a renewal, less than its TTL (${c.ttlMs} ms): an etcd leader that stalled and resumed does this (etcd-io/etcd#15247), see README "Known limits"`
+              : ""),
+        );
         this.opts.onChange?.();
         return;
       }

@@ -101,20 +101,26 @@ for (const holdMs of [400, 900, 1500]) {
     const interval = 250;
     let changes = 0;
     let gapAckAt = 0;
-    const h = heartbeat(fake, {
+    let gapAckSentAt = 0;
+    const h: Heartbeat = heartbeat(fake, {
       intervalMs: interval,
       onChange: () => {
         changes++;
         gapAckAt = now();
+        // Read synchronously in the ack's own callback: exactly the ack that ended the gap.
+        gapAckSentAt = h.status().lastAckSentAt;
       },
     });
     await h.join(2000);
     h.start();
     await sleep(600);
     assert.equal(changes, 0, "onChange without a gap");
+    for (const m of fake.members) m.keepAlive = "hold";
+    // Answers already on their way when the hold began may still land: let them, then start the
+    // clock (on a loaded machine they can trail by tens of ms).
+    await sleep(interval / 2);
     const before = h.status().lastAckSentAt;
     const holdStart = now();
-    for (const m of fake.members) m.keepAlive = "hold";
     const staleDuringHold = await maxStaleness(h, holdMs);
     assert.equal(h.status().lastAckSentAt, before, "an ack during the hold");
     const releaseAt = now();
@@ -125,7 +131,7 @@ for (const holdMs of [400, 900, 1500]) {
     await waitFor(() => h.status().lastAckSentAt > before, 3000, "the first ack after the election");
     const firstAck = now();
     const jumped = h.status().lastAckSentAt;
-    assert.ok(jumped >= holdStart && jumped <= releaseAt, "the ack is for a renewal sent during the hold");
+    assert.ok(jumped > before, "no progress after the election");
     await sleep(2 * interval);
     const s = h.status();
     assert.equal(s.lostAt, undefined);
@@ -141,7 +147,20 @@ for (const holdMs of [400, 900, 1500]) {
       `gap ${staleDuringHold.toFixed(0)} ms for a ${holdMs} ms hold`,
     );
     assert.ok(gap < s.ttlMs, `validity lapsed: ${gap.toFixed(0)} ms between acks (TTL ${s.ttlMs})`);
-    assert.ok(changes >= 1 && gapAckAt >= releaseAt, "onChange for the first ack after the gap");
+    // onChange's contract: called for an ack that ends a staleness of more than two intervals
+    // (the loop then re-evaluates at once). Whether a 400 ms hold crosses 500 ms depends on how
+    // long before the hold the last acked renewal was sent (0-250 ms), so the test computes it.
+    const stalenessAtAck = firstAck - before;
+    // (firstAck is polled, so it may trail the ack by a few ms on a loaded machine: a band
+    // around the threshold is not judged.)
+    if (stalenessAtAck > 2 * interval + 100) {
+      assert.ok(
+        changes >= 1 && gapAckAt >= releaseAt,
+        `no onChange for the first ack after ${stalenessAtAck.toFixed(0)} ms without one (changes ${changes})`,
+      );
+      assert.ok(gapAckSentAt > before, "the gap-ending ack moved validity forward");
+    } else if (stalenessAtAck < 2 * interval - 20)
+      assert.equal(changes, 0, `onChange after only ${stalenessAtAck.toFixed(0)} ms without an ack`);
     for (const m of fake.members) {
       assert.ok(m.stats.streamsOpened <= 4, `member ${m.index}: ${m.stats.streamsOpened} streams opened`);
       assert.equal(m.stats.streamsCancelled, 0, `member ${m.index}: streams cancelled`);
@@ -149,7 +168,7 @@ for (const holdMs of [400, 900, 1500]) {
     assert.equal(fake.grants.length, 1);
     console.log(
       `# hold ${holdMs} ms: release -> first ack ${(firstAck - releaseAt).toFixed(0)} ms; ack covers a send ` +
-        `${(releaseAt - jumped).toFixed(0)} ms before release; newest acked send after drain ` +
+        `${(releaseAt - (gapAckSentAt || jumped)).toFixed(0)} ms before release; newest acked send after drain ` +
         `${(now() - s.lastAckSentAt).toFixed(0)} ms old; longest staleness ${Math.max(staleDuringHold, firstAck - before).toFixed(0)} ms`,
     );
   });
@@ -187,7 +206,13 @@ test("H1: streams wedged behind a forward to a stopped leader: renewals move to 
 test("C1: one member answering TTL 0 sets lostAt and stops renewals; no lease is granted until join()", async () => {
   const fake = await fakeCluster();
   let changes = 0;
-  const h = heartbeat(fake, { onChange: () => changes++ });
+  const errors: string[] = [];
+  const h = heartbeat(fake, {
+    onChange: () => changes++,
+    log: (level, m) => {
+      if (level === "error") errors.push(m);
+    },
+  });
   await h.join(1000);
   const first = h.status();
   assert.equal(first.generation, 1);
@@ -199,6 +224,10 @@ test("C1: one member answering TTL 0 sets lostAt and stops renewals; no lease is
   assert.equal(lost.id, first.id, "the lost lease stays reported until join()");
   assert.equal(lost.generation, 1);
   assert.equal(changes, 1, "onChange on loss");
+  // Revoked 100-200 ms after an acknowledged renewal: the log says the store did what a resumed
+  // stale etcd leader does, so an operator is not left to guess why a healthy host isolated.
+  assert.equal(errors.length, 1);
+  assert.match(errors[0]!, /is gone .*less than its TTL \(1000 ms\).*etcd-io\/etcd#15247/);
   await sleep(150); // renewals written before the loss may still arrive
   const sentAfterLoss = fake.keepalivesFor(first.id).length;
   await sleep(1000); // ten intervals
@@ -310,8 +339,11 @@ test("L5/L8: a member whose re-authentication hangs holds up nothing; re-authent
   fake.invalidateTokens();
   fake.members[0]!.authDelayMs = 3000;
   fake.members[0]!.dropStreams();
-  const stale = await maxStaleness(h, 1000);
-  assert.ok(stale < 600, `renewals held up by member 0's re-authentication: ${stale.toFixed(0)} ms`);
+  // Held up, staleness would grow through the whole 2 s window (the hang lasts 3 s); healthy, it
+  // stays near one interval plus the other members' quick re-authentication. The margin is for
+  // a loaded machine (661 ms was seen with a 1 s window and a CPU hog).
+  const stale = await maxStaleness(h, 2000);
+  assert.ok(stale < 1200, `renewals held up by member 0's re-authentication: ${stale.toFixed(0)} ms`);
   // A unary call goes to a member that answers, re-authenticates there, and succeeds.
   const t0 = now();
   await h.putPresence();

@@ -11,6 +11,7 @@ import { StoreUnavailableError } from "../../../provider/runtime/env";
 import { EtcdStore } from "../../../provider/runtime/store/etcd-store";
 import { Heartbeat } from "../../../provider/runtime/store/heartbeat";
 import { clusterPrefix, K } from "../../../provider/runtime/store/keys";
+import { etcdBinary } from "../../support/etcd-bin";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vmha-it-tls-"));
 const f = (n: string) => path.join(dir, n);
@@ -110,7 +111,7 @@ before(async () => {
   const peer = await freePort();
   endpoint = `https://127.0.0.1:${client}`;
   etcd = spawn(
-    "etcd",
+    etcdBinary(),
     [
       "--data-dir",
       f("data"),

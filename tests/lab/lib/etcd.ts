@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { etcdBinary } from "../../support/etcd-bin";
 import { ETCD_CLIENT_PORT, ETCD_PEER_PORT, etcdIp, nsOf, RUN_DIR } from "./config";
 import { attach } from "./net";
 import { alive, killPids, netnsPids, sleepMs, trySh } from "./sh";
@@ -66,7 +67,7 @@ export function startMember(e: string, members: readonly string[], t: EtcdTuning
   const log = fs.openSync(path.join(dir, "stdout.log"), "a");
   const child = spawn(
     "ip",
-    ["netns", "exec", nsOf(e), "etcd", ...etcdArgs(e, members, fresh ? "new" : "existing", t)],
+    ["netns", "exec", nsOf(e), etcdBinary(), ...etcdArgs(e, members, fresh ? "new" : "existing", t)],
     {
       detached: true,
       stdio: ["ignore", log, log],
