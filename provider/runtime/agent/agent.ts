@@ -4,7 +4,9 @@
 // before deciding anything, so they are reported as running, not started again.
 import type * as http from "node:http";
 import { runAgent } from "../core/driver";
-import type { AgentConfig } from "./config";
+import { Hooks } from "../hooks/dispatch";
+import { type AgentConfig, hookConfigOf } from "./config";
+import { HookTap } from "./hook-tap";
 import { createRealEnv } from "./real-env";
 
 export interface AgentHandle {
@@ -19,6 +21,12 @@ export interface AgentHandle {
 }
 
 export async function startAgent(cfg: AgentConfig): Promise<AgentHandle> {
+  // Before anything connects: a bad hook setting (token file readable by others) fails the start.
+  const hooks = new Hooks(
+    hookConfigOf(cfg),
+    (level, message) => logger.log({ level, host: cfg.host, subject: "hook", message }),
+    undefined,
+  );
   const real = createRealEnv(cfg);
   const { logger } = real;
   const say = (message: string, level: "info" | "warn" | "error" = "info") =>
@@ -29,13 +37,28 @@ export async function startAgent(cfg: AgentConfig): Promise<AgentHandle> {
     () => real.heartbeat.status(),
     () => real.clock.now(),
   );
-  const env = { ...real.env, store: real.metrics.observeStore(real.env.store) };
+  // Hooks (fence, failover, isolation, headroom) are derived from what the loop commits and
+  // logs, through taps on its Env: the core and the loop are unchanged, and emit() only queues.
+  hooks.useMetrics(real.metrics.hooks);
+  const tap = new HookTap({
+    cluster: cfg.cluster,
+    host: cfg.host,
+    hooks,
+    lease: () => real.heartbeat.status(),
+    onError: (message) => say(message, "error"),
+  });
+  const env = {
+    ...real.env,
+    store: tap.observeStore(real.metrics.observeStore(real.env.store)),
+    log: tap.observeLog(real.env.log),
+  };
   let server: http.Server | undefined;
   if (cfg.metrics) server = await real.metrics.serve(cfg.metrics);
   await real.start();
   say(
     `started: cluster ${cfg.cluster}, etcd ${cfg.etcd.join(",")}, libvirt ${cfg.libvirtUri}` +
-      `${cfg.metrics ? `, metrics http://${cfg.metrics}/metrics` : ""}, watchdog ${cfg.watchdog ?? "none"}`,
+      `${cfg.metrics ? `, metrics http://${cfg.metrics}/metrics` : ""}, watchdog ${cfg.watchdog ?? "none"}` +
+      `, hooks ${hooks.describe()}`,
   );
   const abort = new AbortController();
   let leave = false;
@@ -50,6 +73,10 @@ export async function startAgent(cfg: AgentConfig): Promise<AgentHandle> {
     .finally(async () => {
       server?.close();
       await real.close({ revokeLease: leave, handOffS: crashed ? 0 : cfg.restartGraceS });
+      // after the heartbeat was handed off (a hook must not delay that): a moment for what is
+      // queued, then the rest is dropped (at-most-once, README "Hooks")
+      if (!crashed) await hooks.drain(2000);
+      hooks.close();
     });
   return {
     done,

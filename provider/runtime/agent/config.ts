@@ -2,6 +2,9 @@
 // file (--config). One zod schema gives the types, the defaults and the error messages.
 import * as fs from "node:fs";
 import { z } from "zod";
+import { type HookConfig, HookConfigSchema, parseHookConfig } from "../hooks/config";
+
+const hook = HookConfigSchema.shape;
 
 export const AgentConfigSchema = z.object({
   host: z.string().min(1).describe("This host's name, a key of spec.hosts"),
@@ -49,6 +52,13 @@ export const AgentConfigSchema = z.object({
   metrics: z.string().optional().describe("host:port for /metrics"),
   stateDir: z.string().default("/var/lib/vmha"),
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  // Hooks (README "Hooks"): the same fields as hooks/config.ts, flat so flags map one to one.
+  hookExec: hook.exec,
+  hookUrl: hook.url,
+  hookTokenFile: hook.tokenFile,
+  hookQueue: hook.queue,
+  hookTimeoutMs: hook.timeoutMs,
+  hookAttempts: hook.attempts,
 });
 
 export type AgentConfig = z.output<typeof AgentConfigSchema>;
@@ -70,4 +80,16 @@ export function etcdPassword(cfg: AgentConfig): string | undefined {
   if (process.env["VMHA_ETCD_PASSWORD"]) return process.env["VMHA_ETCD_PASSWORD"];
   if (cfg.etcdPasswordFile) return fs.readFileSync(cfg.etcdPasswordFile, "utf8").trim();
   return undefined;
+}
+
+/** The hook settings of an agent configuration (validated again as a whole: token needs url). */
+export function hookConfigOf(cfg: AgentConfig): HookConfig {
+  return parseHookConfig({
+    ...(cfg.hookExec ? { exec: cfg.hookExec } : {}),
+    ...(cfg.hookUrl ? { url: cfg.hookUrl } : {}),
+    ...(cfg.hookTokenFile ? { tokenFile: cfg.hookTokenFile } : {}),
+    queue: cfg.hookQueue,
+    timeoutMs: cfg.hookTimeoutMs,
+    attempts: cfg.hookAttempts,
+  });
 }

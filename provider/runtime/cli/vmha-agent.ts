@@ -48,7 +48,25 @@ const program = new Command()
   )
   .option("--state-dir <dir>", "where the lease id is kept across restarts", process.env["VMHA_STATE_DIR"])
   .option("--graceful-stop <ms>", "VM shutdown deadline before destroy")
-  .option("--log-level <level>", "debug|info|warn|error", process.env["VMHA_LOG_LEVEL"]);
+  .option("--log-level <level>", "debug|info|warn|error", process.env["VMHA_LOG_LEVEL"])
+  .option(
+    "--hook-exec <path>",
+    "executable run on fence, failover, isolation and lost headroom (JSON event on stdin, no shell)",
+    process.env["VMHA_HOOK_EXEC"],
+  )
+  .option("--hook-url <url>", "webhook: the JSON event is POSTed here", process.env["VMHA_HOOK_URL"])
+  .option(
+    "--hook-token-file <file>",
+    "bearer token for --hook-url (mode 0600: not group/world readable)",
+    process.env["VMHA_HOOK_TOKEN_FILE"],
+  )
+  .option(
+    "--hook-queue <n>",
+    "events waiting per hook before the oldest is dropped (256)",
+    process.env["VMHA_HOOK_QUEUE"],
+  )
+  .option("--hook-timeout <ms>", "per attempt (5000)", process.env["VMHA_HOOK_TIMEOUT_MS"])
+  .option("--hook-attempts <n>", "attempts per event, with backoff (5)", process.env["VMHA_HOOK_ATTEMPTS"]);
 
 async function main(): Promise<void> {
   program.parse();
@@ -73,6 +91,12 @@ async function main(): Promise<void> {
       stateDir: o["stateDir"],
       gracefulStopMs: num(o["gracefulStop"]),
       logLevel: o["logLevel"] as "info" | undefined,
+      hookExec: o["hookExec"],
+      hookUrl: o["hookUrl"],
+      hookTokenFile: o["hookTokenFile"],
+      hookQueue: num(o["hookQueue"]),
+      hookTimeoutMs: num(o["hookTimeout"]),
+      hookAttempts: num(o["hookAttempts"]),
     },
     o["config"],
   );

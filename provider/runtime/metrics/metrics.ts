@@ -57,6 +57,7 @@ export class AgentMetrics {
   readonly toleratedFailures: Gauge;
   readonly requiredFailures: Gauge;
   readonly resourceState: Gauge;
+  readonly hooks: HookMetrics;
 
   /** Read at scrape time (observeLease); undefined until the agent wires its heartbeat. */
   private lease: { status: () => LeaseStatus; now: () => number } | undefined;
@@ -135,6 +136,7 @@ export class AgentMetrics {
       help: "Isolation responses this agent started (its lease was lost or not acknowledged in time)",
       registers: r,
     });
+    this.hooks = new HookMetrics(this.registry);
     // The gauges below are computed when scraped, from the heartbeat and the loop's last read:
     // nothing is spent on them between scrapes.
     const self = this;
@@ -250,6 +252,46 @@ export class AgentMetrics {
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(port, addr, () => resolve(server));
+    });
+  }
+}
+
+/**
+ * Hook deliveries (provider/runtime/hooks/), per hook (`exec` or `webhook`) and event kind.
+ * Its own class so `vmha drill --hook-*` can count on a registry of its own.
+ */
+export class HookMetrics {
+  readonly sent: Counter;
+  readonly failed: Counter;
+  readonly dropped: Counter;
+  readonly attemptsFailed: Counter;
+
+  constructor(registry: Registry) {
+    const r = [registry];
+    const labelNames = ["hook", "kind"];
+    this.sent = new Counter({
+      name: "vmha_hook_events_sent_total",
+      help: "Hook events delivered (executable exited 0, webhook answered 2xx)",
+      labelNames,
+      registers: r,
+    });
+    this.failed = new Counter({
+      name: "vmha_hook_events_failed_total",
+      help: "Hook events given up on after every attempt failed",
+      labelNames,
+      registers: r,
+    });
+    this.dropped = new Counter({
+      name: "vmha_hook_events_dropped_total",
+      help: "Hook events dropped unsent because the hook's queue was full (oldest first)",
+      labelNames,
+      registers: r,
+    });
+    this.attemptsFailed = new Counter({
+      name: "vmha_hook_attempts_failed_total",
+      help: "Failed hook delivery attempts, retried ones included",
+      labelNames,
+      registers: r,
     });
   }
 }
