@@ -20,8 +20,9 @@ async function main(): Promise<void> {
   const o = new Command()
     .option("--stall-ms <ms>", "how long the leader is stopped", "2500")
     .option("--rounds <n>", "how many stalls", "10")
+    .option("--interval-ms <ms>", "renewal interval of the probe heartbeat (the agent's: 125)", "125")
     .parse()
-    .opts<{ stallMs: string; rounds: string }>();
+    .opts<{ stallMs: string; rounds: string; intervalMs: string }>();
   const stallMs = Number(o.stallMs);
   const rounds = Number(o.rounds);
   const s = requireState();
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
     host: "stall-probe",
     presenceKey: "/vmha-stall-probe/leases/probe",
     presenceValue: () => "{}",
-    intervalMs: 125,
+    intervalMs: Number(o.intervalMs),
     now,
     log: (level, m) => {
       if (level !== "info") process.stdout.write(`  ${level}: ${m}\n`);
