@@ -12,6 +12,7 @@ import { drillJUnit } from "../drill/junit";
 import { type DrillReport, drillMetricsText } from "../drill/report";
 import { DrillError, type DrillResult, runDrill } from "../drill/run";
 import { drillPassed, formatTimeline } from "../drill/timeline";
+import { deliveryBoundMs, drillHookEvent, drillHooks } from "../hooks/drill";
 import { EtcdStore } from "../store/etcd-store";
 import { eventsPrefix, K } from "../store/keys";
 import { clusterStatus, formatEvent, formatStatus, type StatusEvent } from "./status";
@@ -179,8 +180,20 @@ program
     "--metrics-file <file>",
     "also write Prometheus metrics of the drill (for node_exporter's textfile collector or a Pushgateway)",
   )
+  .option("--hook-exec <path>", "run this executable with the drill's result (JSON event on stdin, no shell)")
+  .option("--hook-url <url>", "POST the drill's result (JSON event) here")
+  .option("--hook-token-file <file>", "bearer token for --hook-url (mode 0600)")
   .action((o: DrillCliOptions) =>
     withStore(async (s) => {
+      // checked before anything is powered off: a bad hook setting must not cost a drill
+      const hooks = drillHooks(
+        {
+          ...(o.hookExec ? { exec: o.hookExec } : {}),
+          ...(o.hookUrl ? { url: o.hookUrl } : {}),
+          ...(o.hookTokenFile ? { tokenFile: o.hookTokenFile } : {}),
+        },
+        (_level, m) => process.stderr.write(`${m}\n`),
+      );
       const limitMs = Number(o.limit) * 1000;
       if (!(limitMs > 0)) throw new Error(`--limit must be a number of seconds, got "${o.limit}"`);
       const startedAt = new Date();
@@ -207,14 +220,18 @@ program
         const message = err instanceof Error ? err.message : String(err);
         const error = { step: err instanceof DrillError ? err.step : ("prepare" as const), message };
         const partial = err instanceof DrillError ? err.partial : undefined;
-        await writeDrillReports(o, {
-          ...reportBase(s.opts.cluster, o.host, limitMs, startedAt, t0, [
-            ...lines,
-            `drill error: ${message}`,
-          ]),
-          ...(partial ? { result: partial } : {}),
-          error,
-        });
+        await writeDrillReports(
+          o,
+          {
+            ...reportBase(s.opts.cluster, o.host, limitMs, startedAt, t0, [
+              ...lines,
+              `drill error: ${message}`,
+            ]),
+            ...(partial ? { result: partial } : {}),
+            error,
+          },
+          hooks,
+        );
         throw err;
       }
       for (const line of formatTimeline(r.timeline, limitMs)) say(line);
@@ -223,10 +240,11 @@ program
       if (o.json) fs.writeFileSync(o.json, `${JSON.stringify({ ...r, limitMs }, null, 2)}\n`);
       const ok = drillPassed(r.timeline, limitMs);
       say(ok ? "drill passed" : "drill FAILED");
-      await writeDrillReports(o, {
-        ...reportBase(s.opts.cluster, o.host, limitMs, startedAt, t0, lines),
-        result: r,
-      });
+      await writeDrillReports(
+        o,
+        { ...reportBase(s.opts.cluster, o.host, limitMs, startedAt, t0, lines), result: r },
+        hooks,
+      );
       if (!ok) process.exitCode = 1;
     }),
   );
@@ -239,6 +257,9 @@ interface DrillCliOptions {
   json?: string;
   junit?: string;
   metricsFile?: string;
+  hookExec?: string;
+  hookUrl?: string;
+  hookTokenFile?: string;
 }
 
 function reportBase(
@@ -267,10 +288,20 @@ function writeAtomic(file: string, text: string): void {
   fs.renameSync(tmp, file);
 }
 
-async function writeDrillReports(o: DrillCliOptions, report: DrillReport): Promise<void> {
+async function writeDrillReports(
+  o: DrillCliOptions,
+  report: DrillReport,
+  hooks?: ReturnType<typeof drillHooks>,
+): Promise<void> {
   if (o.junit) writeAtomic(o.junit, drillJUnit(report));
   if (o.metricsFile) {
     writeAtomic(o.metricsFile, await drillMetricsText(report));
+  }
+  if (hooks) {
+    hooks.hooks.emit(drillHookEvent(report));
+    // a hook that failed every attempt was said on stderr; it does not change the drill's verdict
+    await hooks.hooks.drain(deliveryBoundMs(hooks.cfg));
+    hooks.hooks.close();
   }
 }
 
