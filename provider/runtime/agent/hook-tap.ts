@@ -64,15 +64,21 @@ export class HookTap {
     return {
       log: (r: LogRecord) => {
         inner.log(r);
-        if (r.subject !== "isolation") return;
-        const s = this.o.lease();
-        const e = isolationEvent(r, {
-          cluster: this.o.cluster,
-          host: this.o.host,
-          at: this.now(),
-          episode: `${s.id || "none"}.${s.generation}`,
-        });
-        if (e) this.o.hooks.emit(e);
+        if (r.subject !== "isolation" || !this.o.hooks.enabled) return;
+        // The isolation line is logged from inside the decision loop: a hook bug must not
+        // throw into it.
+        try {
+          const s = this.o.lease();
+          const e = isolationEvent(r, {
+            cluster: this.o.cluster,
+            host: this.o.host,
+            at: this.now(),
+            episode: `${s.id || "none"}.${s.generation}`,
+          });
+          if (e) this.o.hooks.emit(e);
+        } catch (err) {
+          this.o.onError?.(`isolation hook event not derived: ${String(err)}`);
+        }
       },
     };
   }
