@@ -4,10 +4,13 @@
 //   vmha status [--json] | events [--follow] [-n N] | spec get | spec apply <file>
 //   vmha maintenance <host> on|off | migrate <resource> <host>
 //   vmha drill --host <h> [--limit s] [--junit file] [--metrics-file file]
+//   vmha dashboard [--listen 127.0.0.1:8080] [--allow-remote] [-n N]
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { Command } from "commander";
 import { tryParseSpec } from "../core/spec";
+import { isLoopback as isLoopbackHost, parseListen, startDashboard } from "../dashboard/server";
+import { etcdSource } from "../dashboard/source";
 import { drillJUnit } from "../drill/junit";
 import { type DrillReport, drillMetricsText } from "../drill/report";
 import { DrillError, type DrillResult, runDrill } from "../drill/run";
@@ -15,6 +18,7 @@ import { drillPassed, formatTimeline } from "../drill/timeline";
 import { deliveryBoundMs, drillHookEvent, drillHooks } from "../hooks/drill";
 import { EtcdStore } from "../store/etcd-store";
 import { eventsPrefix, K } from "../store/keys";
+import { lastEvents } from "./last-events";
 import { clusterStatus, formatEvent, formatStatus, type StatusEvent } from "./status";
 
 const program = new Command()
@@ -54,18 +58,6 @@ function store(): EtcdStore {
       : {}),
     ...(o["etcdUser"] && password ? { auth: { username: o["etcdUser"], password } } : {}),
   });
-}
-
-async function lastEvents(s: EtcdStore, n: number): Promise<StatusEvent[]> {
-  const res = await s.client
-    .getAll()
-    .prefix(eventsPrefix(s.opts.cluster))
-    .sort("Key", "Descend")
-    .limit(n)
-    .strings();
-  return Object.keys(res)
-    .sort()
-    .map((k) => JSON.parse(res[k]!) as StatusEvent);
 }
 
 async function withStore<T>(fn: (s: EtcdStore) => Promise<T>): Promise<T> {
@@ -163,6 +155,44 @@ program
       process.stdout.write(`migration of ${resource} to ${host} requested (${id})\n`);
     }),
   );
+
+program
+  .command("dashboard")
+  .description(
+    "serve a live, read-only status page (hosts, resources, headroom, failover timeline); " +
+      "loopback only unless --allow-remote",
+  )
+  .option("--listen <addr>", "host:port to serve on", "127.0.0.1:8080")
+  .option("--allow-remote", "allow a non-loopback --listen (the page has no authentication)")
+  .option("-n, --events <n>", "timeline length", "50")
+  .action(async (o: { listen: string; allowRemote?: boolean; events: string }) => {
+    // refused before anything connects to etcd
+    const { host, port } = parseListen(o.listen, o.allowRemote === true);
+    const n = Number(o.events);
+    if (!(Number.isInteger(n) && n > 0))
+      throw new Error(`--events must be a positive integer, got "${o.events}"`);
+    const s = store();
+    const d = await startDashboard({
+      source: etcdSource(s),
+      cluster: s.opts.cluster,
+      host,
+      port,
+      allowRemote: o.allowRemote === true,
+      events: n,
+      log: (m) => process.stderr.write(`${m}\n`),
+    });
+    process.stdout.write(`vmha dashboard of cluster ${s.opts.cluster}: ${d.url}\n`);
+    if (o.allowRemote && !isLoopbackHost(host))
+      process.stderr.write(
+        "warning: the dashboard is reachable from other machines and has no authentication\n",
+      );
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", resolve);
+      process.once("SIGTERM", resolve);
+    });
+    await d.close();
+    s.client.close();
+  });
 
 program
   .command("drill")
