@@ -22,6 +22,7 @@ const GROUPS = {
   observability: [
     "prometheus", // promtool: checks and unit-tests deploy/prometheus/vmha-alerts.yml in npm test
     "libxml2-utils", // xmllint: validates `vmha drill --junit` reports against a JUnit XSD
+    "chromium", // headless browser: the `vmha dashboard` page is checked in it
   ],
 };
 
