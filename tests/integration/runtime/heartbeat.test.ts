@@ -120,7 +120,6 @@ for (const holdMs of [400, 900, 1500]) {
     // clock (on a loaded machine they can trail by tens of ms).
     await sleep(interval / 2);
     const before = h.status().lastAckSentAt;
-    const holdStart = now();
     const staleDuringHold = await maxStaleness(h, holdMs);
     assert.equal(h.status().lastAckSentAt, before, "an ack during the hold");
     const releaseAt = now();
