@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PowerShell } from "node-powershell";
-import { emptyWorld, type World } from "./state";
+import { emptyWorld, type World, withWorld } from "./state";
 
 /** The executable NODE_POWERSHELL points at (repo file, runs the compiled simulator). */
 export function simExecutable(): string {
@@ -76,9 +76,12 @@ export function newSim(seed: Seed = {}): Sim {
     env,
     world: () => JSON.parse(fs.readFileSync(statePath, "utf8")) as World,
     edit(fn) {
-      const w = JSON.parse(fs.readFileSync(statePath, "utf8")) as World;
-      fn(w);
-      fs.writeFileSync(statePath, JSON.stringify(w, null, 1));
+      // Under the simulator's own lock: a shell still finishing a line (one being disposed after
+      // the previous test) read-modify-writes the world too, and an unlocked edit made between its
+      // read and its write was lost (seen: a language mode the previous test set came back).
+      withWorld(statePath, (w) => {
+        fn(w);
+      });
     },
     activate() {
       Object.assign(process.env, env);
