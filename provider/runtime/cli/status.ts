@@ -11,6 +11,19 @@ export interface StatusEvent {
   level: string;
 }
 
+/** One resource as `vmha status` and `vmha dashboard` show it. */
+export interface ResourceStatus {
+  name: string;
+  state: string;
+  /** Host the manager assigned it to. */
+  node?: string;
+  /** Migration/relocation target. */
+  target?: string;
+  /** Hosts whose agent reports it running (more than one is a split brain and shown loudly). */
+  runningOn: string[];
+  reason?: string;
+}
+
 export interface ClusterStatus {
   cluster: string;
   revision: number;
@@ -23,14 +36,7 @@ export interface ClusterStatus {
     since?: number;
     reason?: string;
   }>;
-  resources: Array<{
-    name: string;
-    state: string;
-    node?: string;
-    target?: string;
-    runningOn: string[];
-    reason?: string;
-  }>;
+  resources: ResourceStatus[];
   failures: Array<{ host: string; resource: string; op: string; reason: string }>;
   events: StatusEvent[];
 }

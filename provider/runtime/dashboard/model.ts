@@ -7,7 +7,7 @@
 // name looks like a credential are blanked out of every free-text field (reasons, event messages)
 // in case an agent's error message quoted one.
 
-import { clusterStatus, type StatusEvent } from "../cli/status";
+import { clusterStatus, type ResourceStatus, type StatusEvent } from "../cli/status";
 import { tryParseSpec } from "../core/spec";
 import type { StoreView } from "../env";
 import { viewHeadroom } from "../metrics/metrics";
@@ -28,17 +28,8 @@ export interface DashboardHost {
   reason?: string;
 }
 
-export interface DashboardResource {
-  name: string;
-  state: string;
-  /** Host the manager assigned it to. */
-  node?: string;
-  /** Migration/relocation target. */
-  target?: string;
-  /** Hosts whose agent reports it running (more than one is a split brain and shown loudly). */
-  runningOn: string[];
-  reason?: string;
-}
+/** The status row, with its reason cleaned of credential-looking values. */
+export type DashboardResource = ResourceStatus;
 
 export interface DashboardHeadroom {
   policy: string;
