@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { CHROMIUM_FLAGS } from "./chromium";
 
 export interface CdpEvent {
   method: string;
@@ -124,17 +125,7 @@ export async function launchCdpChromium(bin: string, timeoutMs = 20000): Promise
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "vmha-chromium-cdp-"));
   const proc: ChildProcess = spawn(
     bin,
-    [
-      "--headless",
-      "--no-sandbox", // tests run as root in a container
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--no-first-run",
-      "--hide-scrollbars",
-      "--remote-debugging-port=0",
-      `--user-data-dir=${profile}`,
-      "about:blank",
-    ],
+    [...CHROMIUM_FLAGS, "--remote-debugging-port=0", `--user-data-dir=${profile}`, "about:blank"],
     { detached: true, stdio: ["ignore", "ignore", "pipe"] }, // detached: its own process group
   );
   let err = "";

@@ -25,18 +25,19 @@ export function chromiumOrSkip(t: { skip(msg: string): void }): string | undefin
   return undefined;
 }
 
+/** Flags of every headless Chromium the tests start (a profile directory is added per run). */
+export const CHROMIUM_FLAGS = [
+  "--headless",
+  "--no-sandbox", // tests run as root in a container
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--no-first-run",
+  "--hide-scrollbars",
+] as const;
+
 async function run(bin: string, args: string[]): Promise<string> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "vmha-chromium-"));
-  const argv = [
-    "--headless",
-    "--no-sandbox", // tests run as root in a container
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--hide-scrollbars",
-    `--user-data-dir=${profile}`,
-    ...args,
-  ];
+  const argv = [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, ...args];
   try {
     return await new Promise<string>((resolve, reject) => {
       execFile(

@@ -19,6 +19,7 @@ import {
   REPORTS_BEFORE,
   SPEC,
 } from "./dashboard-fixture";
+import { startEtcd } from "./etcd";
 
 export const CLUSTER = SPEC.name;
 
@@ -66,6 +67,32 @@ export function countingSource(s: EtcdStore): DashboardSource & { reads: number 
 
 export async function dashboardOn(source: DashboardSource): Promise<Dashboard> {
   return startDashboard({ source, cluster: CLUSTER, host: "127.0.0.1", port: 0 });
+}
+
+/** A real etcd with the fixture written ("after" also writes the failover), and a dashboard on it. */
+export async function dashboardOnEtcd(
+  state: "before" | "after",
+): Promise<{ store: EtcdStore; dash: Dashboard; stop(): Promise<void> }> {
+  const etcd = await startEtcd();
+  const store = dashStore(etcd.endpoint);
+  try {
+    await writeBefore(store);
+    if (state === "after") await writeAfter(store);
+    const dash = await dashboardOn(countingSource(store));
+    return {
+      store,
+      dash,
+      stop: async () => {
+        await dash.close();
+        store.client.close();
+        await etcd.stop();
+      },
+    };
+  } catch (err) {
+    store.client.close();
+    await etcd.stop();
+    throw err;
+  }
 }
 
 /** Reads `event: model` messages from a dashboard's /events. */

@@ -9,34 +9,20 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import type { Dashboard } from "../../../provider/runtime/dashboard/server";
-import type { EtcdStore } from "../../../provider/runtime/store/etcd-store";
 import { chromiumOrSkip, dumpDom, rowOf, screenshot } from "../../support/chromium";
-import {
-  countingSource,
-  dashboardOn,
-  dashStore,
-  writeAfter,
-  writeBefore,
-} from "../../support/dashboard-etcd";
+import { dashboardOnEtcd } from "../../support/dashboard-etcd";
 import { FENCE_SECRET } from "../../support/dashboard-fixture";
-import { startEtcd, type TestEtcd } from "../../support/etcd";
 
 const ROOT = path.join(__dirname, "..", "..", "..", "..");
-let etcd: TestEtcd | undefined;
-let store: EtcdStore | undefined;
+let env: Awaited<ReturnType<typeof dashboardOnEtcd>> | undefined;
 let dash: Dashboard | undefined;
 
 before(async () => {
-  etcd = await startEtcd();
-  store = dashStore(etcd.endpoint);
-  await writeBefore(store);
-  await writeAfter(store);
-  dash = await dashboardOn(countingSource(store));
+  env = await dashboardOnEtcd("after");
+  dash = env.dash;
 });
 after(async () => {
-  await dash?.close();
-  store?.client.close();
-  await etcd?.stop();
+  await env?.stop();
 });
 
 test("headless Chromium shows h2 fenced and down, web on h3, the fence in the timeline", async (t) => {

@@ -14,30 +14,20 @@ import type { Dashboard } from "../../../provider/runtime/dashboard/server";
 import type { EtcdStore } from "../../../provider/runtime/store/etcd-store";
 import { Cdp, type CdpChromium, launchCdpChromium } from "../../support/cdp";
 import { chromiumOrSkip } from "../../support/chromium";
-import {
-  countingSource,
-  dashboardOn,
-  dashStore,
-  writeAfter,
-  writeBefore,
-} from "../../support/dashboard-etcd";
+import { dashboardOnEtcd, writeAfter } from "../../support/dashboard-etcd";
 import { FENCE_SECRET } from "../../support/dashboard-fixture";
-import { startEtcd, type TestEtcd } from "../../support/etcd";
 
-let etcd: TestEtcd | undefined;
+let env: Awaited<ReturnType<typeof dashboardOnEtcd>> | undefined;
 let store: EtcdStore | undefined;
 let dash: Dashboard | undefined;
 
 before(async () => {
-  etcd = await startEtcd();
-  store = dashStore(etcd.endpoint);
-  await writeBefore(store);
-  dash = await dashboardOn(countingSource(store));
+  env = await dashboardOnEtcd("before");
+  store = env.store;
+  dash = env.dash;
 });
 after(async () => {
-  await dash?.close();
-  store?.client.close();
-  await etcd?.stop();
+  await env?.stop();
 });
 
 /** What the page shows, as a user reads it (innerText), plus the no-reload marker. */
