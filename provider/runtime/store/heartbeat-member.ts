@@ -25,6 +25,7 @@ import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import type { StoreTls } from "./client";
+import { decodeKeepaliveResponse, encodeKeepaliveRequest } from "./keepalive-codec";
 
 export interface KeepaliveRequest {
   leaseId: string;
@@ -83,7 +84,23 @@ function etcdServices(): EtcdServices {
       oneofs: true,
     });
     const pkg = grpc.loadPackageDefinition(def) as unknown as { etcdserverpb: EtcdServices };
-    services = pkg.etcdserverpb;
+    const lease = pkg.etcdserverpb.Lease.service;
+    services = {
+      ...pkg.etcdserverpb,
+      // The keepalive stream carries 2 x members messages per round: its two tiny messages
+      // get a codec of their own (keepalive-codec.ts); every other method keeps proto-loader's.
+      Lease: grpc.makeGenericClientConstructor(
+        {
+          ...lease,
+          LeaseKeepAlive: {
+            ...lease["LeaseKeepAlive"]!,
+            requestSerialize: encodeKeepaliveRequest,
+            responseDeserialize: decodeKeepaliveResponse,
+          },
+        },
+        "Lease", // as loadPackageDefinition names it
+      ),
+    };
   }
   return services;
 }
