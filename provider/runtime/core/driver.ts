@@ -31,7 +31,7 @@ import {
 } from "./model";
 import { buildReport } from "./report";
 import { type ClusterSpec, type FenceDevice, type ResourceSpec, tryParseSpec } from "./spec";
-import { checkView } from "./validate";
+import { checkViewOnce } from "./view-memo";
 
 /** Per-agent memory carried across iterations. */
 export interface AgentRuntime {
@@ -292,7 +292,7 @@ interface ReadResult {
 
 async function readStore(env: Env, agent: AgentRuntime): Promise<ReadResult> {
   try {
-    const checked = checkView(await env.store.read());
+    const checked = checkViewOnce(await env.store.read());
     logRejected(env, agent, checked.rejected);
     const view = checked.view;
     agent.view = view;

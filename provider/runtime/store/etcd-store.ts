@@ -55,6 +55,7 @@ export class EtcdStore implements Store {
   private eventSeq = 0;
   private lastReport = { key: "", sentAt: 0, value: "" };
   private readonly cache: ViewCache | undefined;
+  private built: { version: number; view: StoreView; election: ElectionKey | undefined } | undefined;
 
   constructor(readonly opts: EtcdStoreOptions) {
     this.client = createEtcdClient(opts);
@@ -108,7 +109,7 @@ export class EtcdStore implements Store {
   async read(): Promise<StoreView> {
     const now = performance.now();
     const cache = this.cache;
-    if (cache?.fresh(now)) return this.buildView(cache.kvs, cache.revision);
+    if (cache?.fresh(now)) return this.viewOf(cache);
     const res = await this.call("read", () => this.ns.getAll().exec());
     const revision = Number(res.header.revision);
     if (!cache) {
@@ -128,7 +129,23 @@ export class EtcdStore implements Store {
       cache.attach(w);
       cache.loadFull(res.kvs, revision, now);
     }
-    return this.buildView(cache.kvs, cache.revision);
+    return this.viewOf(cache);
+  }
+
+  /**
+   * The view of the copy: the one built last when the copy has not changed since (same
+   * version, same contents), so an idle loop neither re-parses every value nor, its check being
+   * memoized on the view object (core/view-memo.ts), re-validates it. Nobody mutates a view.
+   */
+  private viewOf(cache: ViewCache): StoreView {
+    const b = this.built;
+    if (b?.version === cache.version) {
+      this.election = b.election; // what buildView would derive again from the same keys
+      return b.view;
+    }
+    const view = this.buildView(cache.kvs, cache.revision);
+    this.built = { version: cache.version, view, election: this.election };
+    return view;
   }
 
   private buildView(kvs: ReadonlyMap<string, CachedKV>, revision: number): StoreView {

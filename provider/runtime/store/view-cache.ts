@@ -17,6 +17,11 @@ export class ViewCache {
   readonly kvs = new Map<string, CachedKV>();
   /** Highest revision applied (full read or event). */
   revision = 0;
+  /**
+   * Bumped by every change to `kvs` (full read, own write, event): equal versions mean equal
+   * contents, so a view built at one version can be served again (EtcdStore.read()).
+   */
+  version = 0;
   private fullReadRevision = 0;
   private fullReadAt = -Infinity;
   private connected = false;
@@ -46,6 +51,7 @@ export class ViewCache {
     this.fullReadRevision = revision;
     this.fullReadAt = now;
     this.fullReadSinceConnect = this.connected;
+    this.version++;
   }
 
   /** The agent's own write, applied at once (its watch event follows and changes nothing). */
@@ -59,6 +65,7 @@ export class ViewCache {
       lease,
     });
     this.revision = Math.max(this.revision, revision);
+    this.version++;
   }
 
   applyDelete(key: string, revision: number): void {
@@ -66,6 +73,7 @@ export class ViewCache {
     if (cur && cur.modRevision >= revision) return;
     this.kvs.delete(key);
     this.revision = Math.max(this.revision, revision);
+    this.version++;
   }
 
   attach(w: Watcher): void {
@@ -89,6 +97,7 @@ export class ViewCache {
       if (cur && cur.modRevision >= rev) return;
       this.kvs.set(key, fromKv(kv));
       this.revision = Math.max(this.revision, rev);
+      this.version++;
       this.onApplied?.(key);
     });
     w.on("delete", (kv) => {
