@@ -25,6 +25,13 @@ export function deviceTimeoutMs(device: string): number | undefined {
 export class DeviceWatchdog implements Watchdog {
   private fd: number | undefined;
   /**
+   * The timeout, read when the device was opened: info() is asked every iteration, and each
+   * /sys lookup costs a realpath and a read (and a thrown ENOENT for the lab's FIFO). It cannot
+   * change while the device is open: the device has one opener (us) and Node sets no timeout
+   * (no ioctl); a module reload needs it closed, and the next arm() reads it again.
+   */
+  private timeoutMs: number | undefined;
+  /**
    * @param declaredTimeoutMs the timeout the operator declares (--watchdog-timeout), used when
    *   the device does not expose one (the lab's FIFO); a kernel device's own value wins.
    */
@@ -49,6 +56,7 @@ export class DeviceWatchdog implements Watchdog {
       throw err;
     }
     this.fd = fd;
+    this.timeoutMs = deviceTimeoutMs(this.device) ?? this.declaredTimeoutMs;
   }
 
   async pet(): Promise<void> {
@@ -60,12 +68,12 @@ export class DeviceWatchdog implements Watchdog {
     fs.writeSync(this.fd, "V"); // magic close: leaving the cluster does not reset the host
     fs.closeSync(this.fd);
     this.fd = undefined;
+    this.timeoutMs = undefined;
   }
 
   info(): { timeoutMs: number } | undefined {
-    if (this.fd === undefined) return undefined;
-    const t = deviceTimeoutMs(this.device) ?? this.declaredTimeoutMs;
-    return t === undefined ? undefined : { timeoutMs: t };
+    if (this.fd === undefined || this.timeoutMs === undefined) return undefined;
+    return { timeoutMs: this.timeoutMs };
   }
 }
 
