@@ -35,6 +35,12 @@
 //                   HostReport gains listed, managerRevision, busy and watchdogMs; Watchdog
 //                   gains info(); Env.state persists the last valid spec; Clock.now() is
 //                   monotonic; the loop's idle sleep ends at the core's next deadline.
+//   v2.1 (issue 10): Store.commitManager takes an optional CommitGuard (hosts whose lease key
+//                   must be absent); StoreView.leaseIds (optional) gives the lease each
+//                   leases/<host> key is bound to; LeaseStatus.rejoinOf: a lease taken after a
+//                   loss (the heartbeat now takes it by itself at once). Stores without
+//                   leaseIds never let such a lease count (the host keeps counting from the
+//                   lost one).
 
 import type { HostReport, ManagerState, MonitorResult, StoreView } from "./core/model";
 import type { FenceDevice, ResourceSpec } from "./core/spec";
@@ -76,12 +82,19 @@ export interface Store {
   /**
    * The fencing token: one Txn that writes `state` to manager only if manager's mod revision is
    * still `expectedRevision` (0 = key absent) AND this host's election key still exists with its
-   * create revision. Returns the new mod revision. Throws NotPrimaryError when the compare fails
-   * (someone else is or was primary since), StoreUnavailableError when unreachable.
+   * create revision, AND (guard.absentLeases) none of those hosts' leases/<host> keys exists: a
+   * host about to be fenced that came back with a new lease first is not fenced by this commit.
+   * Returns the new mod revision. Throws NotPrimaryError when a compare fails (someone else is
+   * or was primary since, or a guarded host is back), StoreUnavailableError when unreachable.
    */
-  commitManager(expectedRevision: number, state: ManagerState): Promise<number>;
+  commitManager(expectedRevision: number, state: ManagerState, guard?: CommitGuard): Promise<number>;
   /** Puts reports/<host> (bound to the lease). Atomic. Throws StoreUnavailableError. */
   report(report: HostReport): Promise<void>;
+}
+
+export interface CommitGuard {
+  /** Hosts whose leases/<host> key must be absent (the commit moves them into fencing). */
+  absentLeases: string[];
 }
 
 /**
@@ -115,8 +128,10 @@ export interface Fencer {
 
 /**
  * This host's lease as its heartbeat knows it. Times are Clock.now() values. The heartbeat
- * renews on its own timer; it NEVER grants a new lease by itself after the store said the old
- * one is gone: the loop calls join() once the isolation response is done.
+ * renews on its own timer. When the store says the lease is gone it takes a new one at once
+ * (etcd can revoke a live lease, etcd-io/etcd#15247) and says so in rejoinOf: the core counts
+ * from the lost lease's last ack until its view holds the new key. The loop's join() is the
+ * retry when that failed.
  */
 export interface LeaseStatus {
   /** Lease id; "" when none is held. */
@@ -131,17 +146,27 @@ export interface LeaseStatus {
   lostAt?: number;
   /** The TTL asked for when this lease was granted by join(); undefined for a resumed lease. */
   askedTtlMs?: number;
+  /**
+   * Set when this lease was granted after the store said the previous one is gone (a join while
+   * lostAt was set): the last ack of that lost lease (the oldest of a chain of such losses). The
+   * core counts from it until its view holds the new key (core/isolation.ts withRejoin).
+   */
+  rejoinOf?: { lastAckSentAt: number };
 }
 
 export interface Heartbeat {
   status(): LeaseStatus;
   /**
    * Grants a new lease of ttlMs (whole seconds) and puts leases/<host> bound to it; a grant whose
-   * put failed does not count. Throws StoreUnavailableError.
+   * put failed does not count. With ifGeneration: does nothing unless the held lease is still
+   * that generation (the heartbeat may have taken a new one by itself). Throws
+   * StoreUnavailableError.
    */
-  join(ttlMs: number): Promise<void>;
+  join(ttlMs: number, ifGeneration?: number): Promise<void>;
   /** Puts leases/<host> again on the current lease (it was deleted while the lease lives). */
   putPresence(): Promise<void>;
+  /** The core counts lease `id` (its view held the key): status() stops reporting rejoinOf. */
+  counted?(id: string): void;
 }
 
 /** The host's watchdog (softdog or hardware), armed when the agent starts. */

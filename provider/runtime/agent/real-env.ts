@@ -94,6 +94,12 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
     ...(tls ? { tls } : {}),
     ...(auth ? { auth } : {}),
     onChange: () => clock.wake(),
+    // the loop's joins and the heartbeat's own after a loss alike: a restart resumes the newest
+    onJoined: (id) => {
+      store.invalidateView();
+      persistLease(id);
+    },
+    rejoinOnLoss: true,
     log: (level, message) => logger.log({ level, host: cfg.host, subject: "lease", message }),
   });
   const store = new EtcdStore({
@@ -111,18 +117,14 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
     ...(tls ? { tls } : {}),
     ...(auth ? { auth } : {}),
   });
-  // The TTL this agent asked for at its last join (a resumed lease has none): the loop moves a
-  // hand-off lease, or one of an older spec, onto the spec's TTL.
-  let asked: { id: string; ttlMs: number } | undefined;
   const lease: HeartbeatPort = {
-    status: () => {
-      const s = heartbeat.status();
-      return asked && asked.id === s.id ? { ...s, askedTtlMs: asked.ttlMs } : s;
-    },
-    join: async (ttlMs) => {
+    // askedTtlMs: a resumed lease has none, so the loop moves a hand-off lease, or one of an
+    // older spec, onto the spec's TTL
+    status: () => heartbeat.status(),
+    counted: (id) => heartbeat.counted(id),
+    join: async (ttlMs, ifGeneration) => {
       try {
-        await heartbeat.join(ttlMs);
-        asked = { id: heartbeat.status().id, ttlMs };
+        await heartbeat.join(ttlMs, ifGeneration);
       } catch (err) {
         throw new StoreUnavailableError(
           `host ${cfg.host}`,
@@ -132,8 +134,6 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
           },
         );
       }
-      store.invalidateView();
-      persistLease(heartbeat.status().id);
     },
     putPresence: async () => {
       try {
@@ -350,10 +350,9 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
       // Take over the previous run's lease if it still lives (its VMs are under it); else the
       // loop finds the lease lost, isolates what must stop, and joins.
       if (resumeLeaseId) {
-        const ok = await heartbeat.resume(resumeLeaseId).catch(() => false);
         // A crashed agent's own lease was granted with the spec's TTL (etcd's answer says which);
         // only a hand-off lease must move back to one.
-        if (ok && !leaseRecord?.handOff) asked = { id: resumeLeaseId, ttlMs: heartbeat.status().ttlMs };
+        const ok = await heartbeat.resume(resumeLeaseId, !leaseRecord?.handOff).catch(() => false);
         logger.log({
           level: ok ? "info" : "warn",
           host: cfg.host,

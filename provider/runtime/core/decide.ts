@@ -10,19 +10,20 @@
 // No IO, no clock, no randomness: the same inputs give the same outputs (see
 // tests/unit/runtime/purity.test.ts, which enforces the imports).
 import type { Note } from "./context";
-import { selfFenceDeadline } from "./hosts";
-import { leasePhase } from "./isolation";
+import { rejoinGraceEnd, selfFenceDeadline } from "./hosts";
+import { leasePhase, withRejoin } from "./isolation";
 import { runLocal } from "./local";
 import { runManager } from "./manager";
 import type { Action, CoreEvent, Decision, ManagerState, Snapshot } from "./model";
 import { defaultPlacer, type Placer } from "./placement";
 
 export function decide(
-  snapshot: Snapshot,
+  given: Snapshot,
   event: CoreEvent,
   now: number,
   placer: Placer = defaultPlacer,
 ): Decision {
+  const snapshot = withRejoin(given);
   const actions: Action[] = [];
   const notes: Note[] = [];
   let manager: ManagerState | undefined = snapshot.view.manager;
@@ -74,7 +75,7 @@ export function decide(
   };
 }
 
-/** ms until the earliest self-fence deadline this primary is waiting for. */
+/** ms until the earliest rejoin grace end or self-fence deadline this primary is waiting for. */
 function nextSelfFenceDeadline(
   manager: ManagerState | undefined,
   observed: Readonly<Record<string, number>> | undefined,
@@ -83,8 +84,10 @@ function nextSelfFenceDeadline(
 ): number | undefined {
   let best: number | undefined;
   for (const [h, at] of Object.entries(observed ?? {})) {
-    if (manager?.hosts[h]?.state !== "fencing") continue;
-    const left = selfFenceDeadline(at, snap.spec.timing) - now;
+    const st = manager?.hosts[h]?.state;
+    if (st !== "fencing" && st !== "suspect") continue;
+    const t = snap.spec.timing;
+    const left = (st === "suspect" ? rejoinGraceEnd(at, t) : selfFenceDeadline(at, t)) - now;
     if (left > 0 && (best === undefined || left < best)) best = left;
   }
   return best;

@@ -102,6 +102,8 @@ export function leaseView(s: LeaseStatus, now: number): LeaseView {
     sinceAckMs,
     ttlMs: s.ttlMs,
     generation: s.generation,
+    id: s.id,
+    ...(s.rejoinOf ? { previousAckMs: now - s.rejoinOf.lastAckSentAt } : {}),
     ...(s.askedTtlMs !== undefined ? { askedTtlMs: s.askedTtlMs } : {}),
   };
 }
@@ -200,6 +202,8 @@ export async function runIteration(env: Env, agent: AgentRuntime): Promise<strin
   );
   agent.local = snap.local;
   agent.view = snap.view;
+  const held = env.lease.status();
+  if (held.rejoinOf && agent.local.leaseCounted === held.id) env.lease.counted?.(held.id);
   agent.wakeInMs = wakeInMs;
   if (read.reachable && lease.state !== "lost") {
     try {
@@ -236,7 +240,8 @@ async function maybePet(env: Env, agent: AgentRuntime, pets: Action[]): Promise<
   if (pet?.type !== "watchdog") return;
   if (pet.maxAckAgeMs !== undefined) {
     const s = env.lease.status();
-    if (s.lostAt !== undefined || env.clock.now() - s.lastAckSentAt >= pet.maxAckAgeMs) return;
+    const ack = pet.previousLease ? (s.rejoinOf?.lastAckSentAt ?? Number.NEGATIVE_INFINITY) : s.lastAckSentAt;
+    if (s.lostAt !== undefined || env.clock.now() - ack >= pet.maxAckAgeMs) return;
   }
   try {
     if (agent.armed) {
@@ -366,11 +371,17 @@ async function execute(
     if (a.type === "log") {
       env.log.log({ level: a.level, host: env.host, subject: a.subject, message: a.message });
     } else if (a.type === "commit") {
-      if (!(await commit(env, snap, a.revision, a.state))) return [{ type: "commit-failed", error: "lost" }];
+      if (!(await commit(env, snap, a.revision, a.state, a.absentLeases)))
+        return [{ type: "commit-failed", error: "lost" }];
     } else if (a.type === "watchdog") {
       // petted once at the end of the iteration
     } else if (a.type === "join" || a.type === "presence") {
-      await leaseAction(env, snap.spec.timing.leaseTtlMs, a.type);
+      await leaseAction(
+        env,
+        snap.spec.timing.leaseTtlMs,
+        a.type,
+        a.type === "join" ? a.ifGeneration : undefined,
+      );
     } else {
       for (const [key, op] of operations(env, snap, a)) started.push(runLong(env, agent, key, op));
     }
@@ -379,10 +390,19 @@ async function execute(
   return results.filter((e): e is CoreEvent => e !== undefined);
 }
 
-async function leaseAction(env: Env, ttlMs: number, what: "join" | "presence"): Promise<void> {
+async function leaseAction(
+  env: Env,
+  ttlMs: number,
+  what: "join" | "presence",
+  ifGeneration?: number,
+): Promise<void> {
   try {
-    if (what === "join") await env.lease.join(ttlMs);
-    else await env.lease.putPresence();
+    // the heartbeat may have taken a new lease by itself since the snapshot (ifGeneration)
+    const before = env.lease.status().generation;
+    if (what === "join") {
+      await env.lease.join(ttlMs, ifGeneration);
+      if (env.lease.status().generation === before) return;
+    } else await env.lease.putPresence();
     env.log.log({
       level: "info",
       host: env.host,
@@ -405,10 +425,15 @@ async function commit(
   snap: Snapshot,
   revision: number,
   state: Snapshot["view"]["manager"],
+  absentLeases: string[],
 ): Promise<boolean> {
   if (!state) return true;
   try {
-    const rev = await env.store.commitManager(revision, state);
+    const rev = await env.store.commitManager(
+      revision,
+      state,
+      absentLeases.length ? { absentLeases } : undefined,
+    );
     snap.view = { ...snap.view, manager: state, managerRevision: rev };
     return true;
   } catch (err) {

@@ -1,4 +1,5 @@
-// The primary's host state machine: lease expiry -> suspect -> fencing -> fenced, and the
+// The primary's host state machine: lease expiry -> suspect -> (rejoinGraceMs without a new
+// lease) fencing -> fenced, and the
 // proof rule (principle 5): a failed host's resources are freed for recovery only after its
 // fence device confirmed it off, or after its lease expired and the self-fence deadline
 // passed -- and then only resources whose isolation response stops them (stop/kill); a
@@ -11,7 +12,8 @@ export function stepHosts(ctx: ManagerContext, event: CoreEvent): void {
   if (event.type === "fence-result") onFenceResult(ctx, event);
   for (const name of Object.keys(ctx.spec.hosts).sort()) stepHost(ctx, name);
   for (const h of Object.keys(ctx.observed)) {
-    if (ctx.state.hosts[h]?.state !== "fencing") delete ctx.observed[h];
+    const st = ctx.state.hosts[h]?.state;
+    if (st !== "fencing" && st !== "suspect") delete ctx.observed[h];
   }
 }
 
@@ -51,8 +53,8 @@ function stepHost(ctx: ManagerContext, name: string): void {
     else if (s === "maintenance" && !ctx.maintenance.has(name))
       ctx.hostState(name, "online", "maintenance ended");
   } else if (s === "suspect") {
-    if (alive) ctx.hostState(name, "online", "lease renewed before fencing began");
-    else beginFencing(ctx, name);
+    if (alive) ctx.hostState(name, "online", "back with a live lease before fencing began");
+    else graceOrFence(ctx, name);
   } else {
     progressFencing(ctx, name);
   }
@@ -69,14 +71,52 @@ function noteWatchdog(ctx: ManagerContext, name: string): void {
   else h.watchdogMs = ms;
 }
 
-/** Lease gone: suspect, and fencing begins in the same step (one commit records both). */
+/** Lease key gone: suspect; fencing begins once the rejoin grace passed without its return. */
 function suspect(ctx: ManagerContext, name: string): void {
   ctx.hostState(name, "suspect", "lease expired");
   const h = ctx.host(name);
   h.expiredAt = ctx.now;
   ctx.observed[name] = ctx.now;
   delete h.fence;
-  beginFencing(ctx, name);
+  graceOrFence(ctx, name);
+}
+
+/**
+ * etcd can revoke a lease its host kept renewing (a leader frozen past the TTL does it on
+ * resuming, etcd-io/etcd#15247): a healthy host learns it at its next renewal and comes back
+ * with a new lease at once. So fencing begins only rejoinGraceMs after this primary's own
+ * sighting (a stored suspect of an older primary counts from now), and the commit that begins
+ * it requires the host's lease key to be absent (fencingGuard), so a host whose new key landed
+ * first is never fenced for it. A grace of 0 fences at once.
+ */
+function graceOrFence(ctx: ManagerContext, name: string): void {
+  ctx.observed[name] ??= ctx.now;
+  const left = rejoinGraceEnd(ctx.observed[name]!, ctx.spec.timing) - ctx.now;
+  if (left <= 0) {
+    beginFencing(ctx, name);
+    return;
+  }
+  ctx.note(0, `${name} suspect: lease gone; fencing in ${fmtMs(left)} unless it comes back with a new lease`);
+}
+
+/** When fencing of a suspect host begins, from this primary's sighting of its missing lease key. */
+export function rejoinGraceEnd(sightedAt: number, t: { rejoinGraceMs: number }): number {
+  return sightedAt + t.rejoinGraceMs;
+}
+
+/**
+ * Hosts whose lease key must be absent for `next` to be committed over `prev`: those it moves
+ * into fencing/fenced. A host that came back with a new lease between this primary's read and
+ * its commit fails the commit instead of being fenced (the primary decides again on a new read).
+ */
+export function fencingGuard(
+  prev: { hosts: Record<string, { state: string }> } | undefined,
+  next: { hosts: Record<string, { state: string }> },
+): string[] {
+  const failing = (s: string | undefined) => s === "fencing" || s === "fenced";
+  return Object.keys(next.hosts)
+    .filter((h) => failing(next.hosts[h]!.state) && !failing(prev?.hosts[h]?.state))
+    .sort();
 }
 
 /**

@@ -1,10 +1,48 @@
 // The local host's view of its own lease, and what follows from it (see timing.ts for the
-// arithmetic): act normally, wait (store silent, lease possibly alive: no new starts), or
-// isolate (stop/kill what must stop, pet nothing until it is gone, then take a new lease).
+// arithmetic): act normally, wait (store silent, or the lease revoked and a new one being
+// taken: no new starts), or isolate (stop/kill what must stop, pet nothing until it is gone).
 // Also who may pet the watchdog. Pure.
 import { fmtMs } from "./context";
-import type { Action, LocalState, ManagerState, Snapshot } from "./model";
+import type { Action, LeaseView, LocalState, ManagerState, Snapshot } from "./model";
 import { timingWindows } from "./timing";
+
+/**
+ * The lease the decisions count on. After the store said a lease is gone, even one the host kept
+ * renewing (etcd-io/etcd#15247), the heartbeat takes a new one at once; that new lease counts
+ * only once the view holds leases/<self> bound to it: such a view is at least as new as the put,
+ * so it shows any fencing the primary committed before it, and the primary cannot commit one
+ * after it (its commit requires the key to be absent). Until then every rule counts from the
+ * last ack of the lease that was lost (timing.ts, restart). Returns the snapshot to decide on;
+ * its local.leaseCounted remembers a lease once counted.
+ */
+export function withRejoin(snap: Snapshot): Snapshot {
+  const prev = snap.lease.previousAckMs;
+  if (prev === undefined) return snap;
+  const id = snap.lease.id;
+  const seen = snap.lease.state !== "lost" && id !== "" && snap.view.leaseIds?.[snap.self] === id;
+  if (seen || snap.local.leaseCounted === id) {
+    const lease: LeaseView = { ...snap.lease };
+    delete lease.previousAckMs;
+    return { ...snap, lease, local: { ...snap.local, leaseCounted: id } };
+  }
+  const lease: LeaseView = {
+    ...snap.lease,
+    state: snap.lease.state === "lost" ? "lost" : "unknown",
+    sinceAckMs: Math.max(prev, snap.lease.sinceAckMs),
+  };
+  return { ...snap, lease };
+}
+
+/**
+ * A lease the store says is gone, with time left before the isolation response: take a new one
+ * now (the primary waits rejoinGraceMs before it fences). The heartbeat does it by itself at
+ * once; this is the loop's retry when that failed.
+ */
+export function rejoinAction(snap: Snapshot): Action | undefined {
+  if (snap.lease.state !== "lost" || !snap.storeReachable) return undefined;
+  if (msToIsolation(snap) === undefined) return undefined;
+  return { type: "join", ifGeneration: snap.lease.generation };
+}
 
 export type LeasePhase =
   /** the lease is surely alive: carry out the committed state */
@@ -17,7 +55,9 @@ export type LeasePhase =
 export function leasePhase(snap: Snapshot): LeasePhase {
   const t = snap.spec.timing;
   const w = timingWindows(t, snap.lease.ttlMs);
-  if (snap.lease.state === "lost" || snap.lease.sinceAckMs >= w.isolateAfterMs) return "isolate";
+  if (snap.lease.sinceAckMs >= w.isolateAfterMs) return "isolate";
+  // revoked with time left: nothing stops while a new lease is taken (rejoinAction)
+  if (snap.lease.state === "lost") return "waiting";
   // an action started now must land while the lease surely lives: keep one interval in hand
   const held = snap.lease.sinceAckMs < Math.min(snap.lease.ttlMs, t.leaseTtlMs) - t.keepaliveIntervalMs;
   return held && snap.storeReachable ? "normal" : "waiting";
@@ -25,7 +65,6 @@ export function leasePhase(snap: Snapshot): LeasePhase {
 
 /** ms until the isolation response is due (undefined once it is). */
 export function msToIsolation(snap: Snapshot): number | undefined {
-  if (snap.lease.state === "lost") return undefined;
   const left = timingWindows(snap.spec.timing, snap.lease.ttlMs).isolateAfterMs - snap.lease.sinceAckMs;
   return left > 0 ? left : undefined;
 }
@@ -57,6 +96,8 @@ export function mustStop(snap: Snapshot, local: LocalState, manager: ManagerStat
 /** True when the committed state says this host failed (its resources may be freed). */
 export function beingFenced(manager: ManagerState | undefined, self: string): boolean {
   const s = manager?.hosts[self]?.state;
+  // suspect included: a pet after the host read it could outlast the primary's deadline, which
+  // counts from its sighting (timing.ts)
   return s === "suspect" || s === "fencing" || s === "fenced";
 }
 
@@ -75,8 +116,11 @@ export function petAction(
   const w = timingWindows(snap.spec.timing, snap.lease.ttlMs);
   // While the lease lives, the pet is bounded by the age of the last ack (checked again when
   // the pet happens, which may be after a stall).
-  if (phase !== "isolate" && !beingFenced(manager, snap.self) && snap.lease.sinceAckMs < w.petWindowMs)
-    return { type: "watchdog", op: "pet", maxAckAgeMs: w.petWindowMs };
+  if (phase !== "isolate" && !beingFenced(manager, snap.self) && snap.lease.sinceAckMs < w.petWindowMs) {
+    // a new lease not yet counted (withRejoin): the bound runs from the lost lease's last ack
+    const from = snap.lease.previousAckMs !== undefined ? { previousLease: true } : {};
+    return { type: "watchdog", op: "pet", maxAckAgeMs: w.petWindowMs, ...from };
+  }
   // Otherwise only a host that runs nothing that must stop may pet (a reset protects nothing),
   // counting what this very decision starts.
   const open = [...mustStop(snap, local, manager), ...starting.filter((r) => mustStopKind(snap, r))];
@@ -91,6 +135,13 @@ function mustStopKind(snap: Snapshot, r: string): boolean {
 export function isolationNote(snap: Snapshot, phase: LeasePhase): string | undefined {
   if (phase !== "waiting") return undefined;
   const left = msToIsolation(snap);
-  const why = snap.storeReachable ? "lease not acknowledged" : "store unreachable";
+  const why =
+    snap.lease.state === "lost"
+      ? "lease revoked by the store; taking a new one; last ack of the old one"
+      : snap.lease.previousAckMs !== undefined
+        ? "new lease not yet in the view; last ack of the lost one"
+        : snap.storeReachable
+          ? "lease not acknowledged"
+          : "store unreachable";
   return `${snap.self}: ${why} for ${fmtMs(Math.min(snap.lease.sinceAckMs, 3_600_000))}; isolation response in ${fmtMs(left ?? 0)}`;
 }

@@ -4,7 +4,7 @@
 // manager state says this host is online and the resource is assigned here -- so a host that
 // was fenced and comes back never restarts its old resources on its own. Pure.
 import type { Note } from "./context";
-import { isolationNote, leasePhase, msToIsolation, mustStop, petAction } from "./isolation";
+import { isolationNote, leasePhase, msToIsolation, mustStop, petAction, rejoinAction } from "./isolation";
 import type { Action, CoreEvent, LocalState, ManagerState, ResourceRecord, Snapshot } from "./model";
 import { monitorFailure, spendRestart } from "./monitoring";
 import type { ResourceSpec } from "./spec";
@@ -52,6 +52,10 @@ export function runLocal(
       if (phase === "isolate") isolation(c);
       else if (phase === "waiting" || snap.managerInvalid) waiting(c);
       else reconcile(c);
+      if (phase === "waiting") {
+        const join = rejoinAction(snap);
+        if (join) c.actions.push(join);
+      }
       break;
     case "fence-result":
       // the primary may just have freed resources for this host: act on them at once
@@ -94,7 +98,10 @@ function modeOf(c: Lctx, r: string, rec: ResourceRecord | undefined): Mode {
   const hostState = c.manager?.hosts[self]?.state;
   if (!rec) return "stop";
   const none = c.snap.spec.resources[r]?.isolationResponse === "none";
-  if (hostState === "suspect" || hostState === "fencing") {
+  // Suspect: the primary saw the lease key gone and begins fencing rejoinGraceMs later unless
+  // the key is back (a lease etcd revoked wrongly): hold everything, start nothing.
+  if (hostState === "suspect") return rec.node === self || rec.target === self ? "keep" : "kill";
+  if (hostState === "fencing") {
     // Being fenced: the primary frees stop/kill resources at its self-fence deadline, which
     // no graceful shutdown may outlast: kill them now. Isolation-none ones wait for the device.
     return rec.node === self && none ? "keep" : "kill";

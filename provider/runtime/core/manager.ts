@@ -3,7 +3,7 @@
 // Returns the new state and, if it changed, a commit action FIRST in the list: nothing the
 // step decided may take effect before the CAS commit succeeded. Pure.
 import { ManagerContext, type Note } from "./context";
-import { stepHosts } from "./hosts";
+import { fencingGuard, stepHosts } from "./hosts";
 import type { Action, CoreEvent, ManagerState, Snapshot } from "./model";
 import { defaultPlacer, PlacementIndex, type Placer } from "./placement";
 import { admit, drain, failback, migrations, place, summary } from "./plan";
@@ -50,7 +50,12 @@ export function runManager(
   failback(ctx, index, index.withHome);
   ctx.note(9, summary(ctx, reserved));
   if (ctx.changed(base)) {
-    ctx.actions.unshift({ type: "commit", revision: snap.view.managerRevision, state: ctx.state });
+    ctx.actions.unshift({
+      type: "commit",
+      revision: snap.view.managerRevision,
+      state: ctx.state,
+      absentLeases: fencingGuard(base, ctx.state),
+    });
   }
   return { state: ctx.state, actions: ctx.actions, notes: ctx.notes, observed: ctx.observed };
 }

@@ -124,6 +124,12 @@ export interface StoreView {
   managerRevision: number;
   /** Hosts whose lease is alive right now. */
   leases: string[];
+  /**
+   * The lease each leases/<host> key is bound to. A host that took a new lease after etcd
+   * revoked its old one counts the new one only once its view holds its key bound to it
+   * (timing.ts, restart): absent here, it never does.
+   */
+  leaseIds?: Record<string, string>;
   /** Holder of the election, if any. */
   primary: string | undefined;
   reports: Record<string, HostReport>;
@@ -137,6 +143,11 @@ export interface LocalState {
   host: string;
   /** The isolation response was started since the lease was (possibly) lost. */
   isolated: boolean;
+  /**
+   * A lease taken after a loss (LeaseView.previousAckMs) whose key this agent's view has held:
+   * it counts from then on (isolation.ts withRejoin).
+   */
+  leaseCounted?: string;
   /**
    * As primary: when THIS agent first saw each fencing host's lease gone (its own monotonic
    * clock). The self-fence deadline runs from here, never from a time another primary wrote.
@@ -170,6 +181,13 @@ export interface LeaseView {
   /** The TTL asked for at join(); undefined for a lease taken over from a previous run. */
   askedTtlMs?: number;
   generation: number;
+  /** The lease id ("" when none): withRejoin compares it with view.leaseIds. */
+  id: string;
+  /**
+   * Set when this lease was taken after the store said the previous one is gone: ms since that
+   * lost lease's last ack. withRejoin counts from it until the view holds the new key.
+   */
+  previousAckMs?: number;
 }
 
 export interface Snapshot {
@@ -225,17 +243,25 @@ export type CoreEvent =
 
 export type Action =
   | { type: "log"; level: "info" | "warn" | "error"; subject: string; message: string }
-  | { type: "commit"; revision: number; state: ManagerState }
+  /** absentLeases: hosts whose lease key must not exist for the commit to land (hosts.ts fencingGuard). */
+  | { type: "commit"; revision: number; state: ManagerState; absentLeases: string[] }
   | { type: "fence"; host: string; device: FenceDevice }
   | { type: "start"; resource: string }
   | { type: "stop"; resource: string; mode: "stop" | "kill" }
   | { type: "migrate"; resource: string; target: string }
   | { type: "monitor"; resource: string }
   | { type: "self-fence"; stop: string[]; kill: string[]; keep: string[] }
-  /** Pet the watchdog; with maxAckAgeMs, only if the last ack is still younger than that then. */
-  | { type: "watchdog"; op: "pet"; maxAckAgeMs?: number }
-  /** Take a new lease (the old one is gone and nothing that must stop runs any more). */
-  | { type: "join" }
+  /**
+   * Pet the watchdog; with maxAckAgeMs, only if the last ack (the lease's, or with previousLease
+   * the lost lease's, while the new one does not count yet) is still younger than that then.
+   */
+  | { type: "watchdog"; op: "pet"; maxAckAgeMs?: number; previousLease?: boolean }
+  /**
+   * Take a new lease: the old one is gone, and nothing that must stop runs any more or there is
+   * time left (isolation.ts rejoinAction). With ifGeneration: only if the heartbeat still holds
+   * that generation (it may have taken a new lease by itself meanwhile).
+   */
+  | { type: "join"; ifGeneration?: number }
   /** Put leases/<self> again: the lease lives but its key is missing. */
   | { type: "presence" };
 

@@ -26,7 +26,15 @@ export const TimingSchema = z
       .default(1000)
       .describe(
         "The etcd lease TTL (whole seconds; the agents grant their leases with it): a host whose lease " +
-          "is not renewed for this long is suspect, and fenced through its device at once.",
+          "is not renewed for this long is suspect, and fenced once rejoinGraceMs passed without its return.",
+      ),
+    rejoinGraceMs: ms
+      .default(400)
+      .describe(
+        "How long the primary waits, after it saw a host's lease key vanish, for that host to come back " +
+          "with a new lease before it fences the host. etcd can revoke a live lease (a leader that was " +
+          "frozen revokes, on resuming, what the next leader kept renewing: etcd-io/etcd#15247); a healthy " +
+          "host rejoins within one renewal round plus a grant and a put. Adds to every detection.",
       ),
     watchdogTimeoutMs: ms
       .default(2000)

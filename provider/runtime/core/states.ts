@@ -7,8 +7,8 @@ export const HOST_STATES = {
   offline: "not seen yet: no lease since the manager state was created; nothing is placed here",
   online: "holds its lease; may run resources",
   suspect:
-    "its lease expired; fencing begins in the same step (a stored suspect, e.g. from an older primary, " +
-    "goes back to online if the lease is alive again, else to fencing)",
+    "its lease key vanished; back to online if it returns with a new lease within rejoinGraceMs of the " +
+    "primary's sighting (etcd can revoke a live lease), else fencing begins; the host holds what it runs",
   fencing: "being fenced: the device is called (and retried) and/or the self-fence deadline runs",
   fenced: "proven off (device confirmed) or past its self-fence deadline; its resources were freed",
   maintenance: "operator maintenance: drained, nothing new is placed here",

@@ -1,7 +1,7 @@
 // Timing invariants of the failure detector and of self-fencing (principle 5), with the
 // arithmetic. Names: K keepaliveIntervalMs, L leaseTtlMs, W watchdogTimeoutMs (the watchdog's
 // REAL timeout; an agent whose device is longer does not claim a watchdog), D
-// selfFenceDeadlineMs, B isolationBudgetMs, S maxClockSkewMs. Every time below is a duration
+// selfFenceDeadlineMs, B isolationBudgetMs, S maxClockSkewMs, G rejoinGraceMs. Every time below is a duration
 // on one host's monotonic clock; S covers the rate difference between two clocks, and the
 // window in which an etcd leader cut off in a minority still acknowledges renewals after a new
 // leader took over (up to about one election timeout: 250 ms with the recommended settings).
@@ -24,13 +24,19 @@
 //   watchdog:  X pets only while now - a < P = L + D - W - S (700 ms at the defaults; or once
 //              it runs nothing that must stop), so a hung X is reset by a + P + W = a + L + D - S.
 //              P >= 2K: one late ack does not stop the pets.
-//   restart:   a host whose lease the store says is gone (a stall past L, a partition that
-//              healed) carries out its isolation response at once, pets nothing until its
-//              stop/kill resources are gone, and only then takes a new lease (never earlier:
-//              the primary may be fencing it).
+//   restart:   a host whose lease the store says is gone keeps what runs, starts nothing and
+//              takes a new lease at once, still counting the rules above from `a`. etcd can
+//              revoke a live lease (a leader frozen past the TTL revokes, on resuming, what the
+//              next leader kept renewing: etcd-io/etcd#15247), so the primary waits G
+//              (rejoinGraceMs) after its sighting before it begins fencing, and the commit that
+//              begins it requires the host's lease key to be absent. The new lease counts only
+//              once the host's view holds its lease key bound to it: such a view is at least as
+//              new as the put, so it shows a fencing committed before the put, and none can be
+//              committed after it while the new lease lives. A view that shows it fencing makes
+//              the host kill its stop/kill resources and pet nothing, as before.
 //
-// Detection is unaffected: a host with a fence device is fenced as soon as its lease expires
-// (about L after its last renewal); D only delays recovery without a device's proof.
+// Detection: a host with a fence device is fenced G after the primary saw its lease key gone
+// (about L + G after its last renewal); D only delays recovery without a device's proof.
 import type { SpecIssue } from "./errors";
 import type { TimingSpec } from "./spec";
 
@@ -106,6 +112,20 @@ export function checkTiming(t: TimingSpec): TimingCheck {
       `isolationBudgetMs (${B}) must be >= keepaliveIntervalMs (${K}) + 400 = ${K + 400}: the watchdog may ` +
         "fire one interval before the deadline, and destroying a VM takes 0.2-0.4 s",
     );
+  }
+  const G = t.rejoinGraceMs;
+  if (G > 0 && G < K) {
+    err(
+      "rejoinGraceMs",
+      `rejoinGraceMs (${G}) must be 0 or >= keepaliveIntervalMs (${K}): a healthy host whose lease etcd ` +
+        "revoked learns it at its next renewal and then needs a grant and a put to come back",
+    );
+  }
+  if (G === 0) {
+    warnings.push({
+      property: "timing.rejoinGraceMs",
+      reason: "rejoinGraceMs is 0: a lease etcd revokes wrongly (etcd-io/etcd#15247) fences its host at once",
+    });
   }
   if (t.fenceTimeoutMs < K) {
     err("fenceTimeoutMs", `fenceTimeoutMs (${t.fenceTimeoutMs}) must be >= keepaliveIntervalMs (${K})`);

@@ -79,7 +79,7 @@ function snapshot(input: ClusterSpecInput, state: ManagerState, leases: string[]
     storeReachable: true,
     isPrimary: true,
     inFlight: [],
-    lease: { state: "held", sinceAckMs: 0, ttlMs: 1000, askedTtlMs: 1000, generation: 1 },
+    lease: { state: "held", sinceAckMs: 0, ttlMs: 1000, askedTtlMs: 1000, generation: 1, id: "1" },
     listed: true,
     running: [],
     unknown: [],

@@ -5,7 +5,7 @@
 // host's rate, from an origin that differs per host (and per restart); in `wallMode` it is the
 // host's wall clock instead, steps included (the clock of commit 56bea08, for the M1 scenario).
 import type { ManagerState, StoreView } from "../core/model";
-import type { Env, FenceDevice, ResourceSpec } from "../env";
+import type { CommitGuard, Env, FenceDevice, ResourceSpec } from "../env";
 import { NotPrimaryError, RetryableError } from "../env";
 import { storeCall } from "./store";
 import type { AgentProc, SimHost, SimWorld } from "./world";
@@ -16,7 +16,20 @@ export const SIM_BUDGET_MS = 100;
 export function createSimEnv(w: SimWorld, h: SimHost, a: AgentProc): Env {
   const clock = {
     now: () => (h.clock.wallMode ? w.now + h.clock.wallOffset : a.origin + (w.now - a.startedAt) * a.rate),
-    sleep: (ms: number) => new Promise<void>((resolve) => w.deliver(h, a.inc, ms / a.rate, resolve)),
+    // As the real clock: an idle sleep ends early when the heartbeat has news (a lost lease);
+    // a sleep of the operation budget never does.
+    sleep: (ms: number) =>
+      new Promise<void>((resolve) => {
+        let done = false;
+        const fire = () => {
+          if (done) return;
+          done = true;
+          if (a.wake === fire) a.wake = undefined;
+          resolve();
+        };
+        if (ms !== SIM_BUDGET_MS) a.wake = fire;
+        w.deliver(h, a.inc, ms / a.rate, fire);
+      }),
     budgetMs: () => SIM_BUDGET_MS,
   };
   return {
@@ -24,8 +37,9 @@ export function createSimEnv(w: SimWorld, h: SimHost, a: AgentProc): Env {
     store: simStore(w, h, a),
     lease: {
       status: () => a.heartbeat.status(),
-      join: (t) => a.heartbeat.join(t),
+      join: (t, g) => a.heartbeat.join(t, g),
       putPresence: () => a.heartbeat.putPresence(),
+      counted: (id) => a.heartbeat.counted(id),
     },
     disk: {
       loadSpec: () => structuredClone(h.disk.spec),
@@ -96,13 +110,14 @@ function simStore(w: SimWorld, h: SimHost, a: AgentProc): Env["store"] {
         }
         if (!eligible && held) {
           s.election = undefined;
+          s.electionLostAt.set(h.name, w.now);
           s.revision++;
           return false;
         }
         return held;
       }),
     read: (): Promise<StoreView> => storeCall(w, h, "read", () => s.view()),
-    commitManager: (expected: number, state: ManagerState) => {
+    commitManager: (expected: number, state: ManagerState, guard?: CommitGuard) => {
       // the view the primary decided on (invariant c judges the proof it used)
       const view = a.runtime.view;
       return storeCall(w, h, "commit", () => {
@@ -113,6 +128,13 @@ function simStore(w: SimWorld, h: SimHost, a: AgentProc): Env["store"] {
           throw new NotPrimaryError(
             `host ${h.name}`,
             `manager revision is ${s.managerRevision}, not ${expected}`,
+          );
+        }
+        const back = (guard?.absentLeases ?? []).filter((x) => s.hostAlive(x));
+        if (back.length) {
+          throw new NotPrimaryError(
+            `host ${h.name}`,
+            `${back.join(", ")} (to be fenced) came back with a new lease`,
           );
         }
         const before = s.manager;

@@ -15,6 +15,8 @@
 //                                   requests/migrate/<id>, maintenance/<h> (not lease-bound);
 //                                   `store put manager "restore"` puts back the last committed state
 //   store delete <key>              e.g. store delete leases/h2 (the key, not the lease)
+//   store revoke <h>                the store revokes h's live lease while h renews it (a resumed
+//                                   etcd leader that was frozen past the TTL: etcd-io/etcd#15247)
 //   fence <h> fails [<n>|always] | fence <h> works   (a failing attempt errs or times out)
 //   agent <h> hang | agent <h> resume     SIGSTOP until resume (heartbeat included)
 //   agent <h> stall <dur>           SIGSTOP for <dur>; the hypervisor's operations go on
@@ -47,6 +49,7 @@ export type SimEvent =
   | { kind: "store-lose"; n: number }
   | { kind: "store-put"; key: string; value: unknown }
   | { kind: "store-delete"; key: string }
+  | { kind: "store-revoke"; host: string }
   | { kind: "fence"; host: string; failures: number }
   | { kind: "agent"; host: string; hung: boolean }
   | { kind: "agent-stall"; host: string; ms: number }
@@ -92,6 +95,7 @@ function parseStore(a: string | undefined, b: string | undefined, rest: string[]
   if (a === "put" && b && rest.length)
     return { kind: "store-put", key: b, value: JSON.parse(rest.join(" ")) };
   if (a === "delete" && b) return { kind: "store-delete", key: b };
+  if (a === "revoke" && b) return { kind: "store-revoke", host: b };
   return undefined;
 }
 
@@ -214,6 +218,8 @@ export function formatEvent(e: SimEvent): string {
       return `store put ${e.key} ${JSON.stringify(e.value)}`;
     case "store-delete":
       return `store delete ${e.key}`;
+    case "store-revoke":
+      return `store revoke ${e.host}`;
     case "fence":
       return e.failures === 0
         ? `fence ${e.host} works`

@@ -92,6 +92,7 @@ const faults: Array<fc.WeightedArbitrary<SimEvent>> = [
       .map(([key, value]): SimEvent => ({ kind: "store-put", key, value })),
   },
   { weight: 1, arbitrary: host.map((h): SimEvent => ({ kind: "store-delete", key: `leases/${h}` })) },
+  { weight: 2, arbitrary: host.map((h): SimEvent => ({ kind: "store-revoke", host: h })) },
 ];
 
 const classic: Array<fc.WeightedArbitrary<SimEvent>> = [

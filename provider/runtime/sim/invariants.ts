@@ -1,7 +1,8 @@
 // Safety invariants, judged on GROUND TRUTH (what the simulated hypervisors run, what the
 // simulated watchdogs saw, what the store holds), never on what the core believes. Checked
 // after every event of the engine, and at the moments named below. Each violation line is
-// `<time> INVARIANT VIOLATED [<rule>]: ...`; rules:
+// `<time> INVARIANT VIOLATED [<rule>]: ...`. "Expiry" of a lease the store revoked while it lived
+// (`store revoke`) is when it would have expired: its last renewal + TTL. Rules:
 //   double-run          one resource active on two hosts
 //   start-not-online    a start (or a migration's arrival) asked on a host without a live lease
 //                       or whose committed state is not online/maintenance
@@ -9,20 +10,25 @@
 //                       by its device or before the store's lease expiry + D - S (a host back
 //                       with a live lease frees by its own report: judged by stale-proof)
 //   admission           admitted resources exceed the policy's capacity (recomputed here)
-//   two-primaries       two live agents acted as primary in iterations of the same moment
+//   two-primaries       two live agents acted as primary in iterations of the same moment (one
+//                       that resigned, or whose lease the store revoked, since its last
+//                       iteration does not count)
 //   fencing-deadline    (a) a host whose lease expired (as the store saw it) or that the committed
-//                       state puts in suspect/fencing/fenced, and whose record lets the primary
+//                       state puts in fencing/fenced, and whose record lets the primary
 //                       free it by deadline (a watchdog <= W), still runs a stop/kill resource
 //                       past expiry + D
 //   pet-while-isolated  (b) a watchdog pet (arming counts) while the host runs a stop/kill
-//                       resource and its lease expired in the store, or its agent has read that
+//                       resource and its lease expired in the store (a lease the store revoked:
+//                       once its last renewal is a TTL old), or its agent has read that
 //                       it is suspect/fencing/fenced, or its agent is isolated
 //   stale-proof         (c) a commit frees a resource from a host that was not fenced, with no
 //                       report from that host made after the resource's last change (listed,
 //                       managerRevision > rev, not running it, not busy with it)
 //   false-isolation     (d) an isolation response, or a fence attempt, against a host that had
 //                       no fault of its own, when no store outage or election in the window was
-//                       as long as the TTL
+//                       as long as the TTL; a lease the store revoked while the host renewed it
+//                       counts as no fault when the store answered fast enough for the host to
+//                       come back within rejoinGraceMs (no outage, latency x 6 + K <= G)
 //   agent-crash         (e) runIteration rejected, or the core logged "decision failed"
 // and the liveness check `settled()` after healing (each protected resource runs exactly once).
 import type { ManagerState, StoreView } from "../core/model";
@@ -54,6 +60,8 @@ interface Failure {
 }
 
 const FAILING = new Set(["suspect", "fencing", "fenced"]);
+/** States in which the primary may free the host's resources (suspect only holds them). */
+const FENCING = new Set(["fencing", "fenced"]);
 
 export class Invariants {
   readonly violations: string[] = [];
@@ -63,6 +71,8 @@ export class Invariants {
   private readonly fencedAt = new Map<string, number>();
   private readonly faultUntil = new Map<string, number>();
   private readonly outages: Array<{ start: number; end?: number }> = [];
+  /** Revocations by the store: when, and the store's latency then. */
+  private readonly revocations = new Map<string, { at: number; latencyMs: number }>();
   /** The last state each primary committed (its own decisions act on it before it reads again). */
   private readonly ownCommit = new Map<string, { rev: number; state: ManagerState }>();
 
@@ -109,6 +119,11 @@ export class Invariants {
     if (!on && last && last.end === undefined) last.end = this.w.now;
   }
 
+  /** The store revoked h's live lease (`store revoke`). */
+  revoked(host: string): void {
+    this.revocations.set(host, { at: this.w.now, latencyMs: this.w.store.latencyMs });
+  }
+
   crash(h: SimHost, err: unknown): void {
     this.hostFault(h.name, this.w.now + this.w.restartDelayMs);
     this.fail(
@@ -145,6 +160,18 @@ export class Invariants {
       if (cur && o.start <= cur.end + t.keepaliveIntervalMs) cur.end = Math.max(cur.end, end);
       else cur = { start: o.start, end };
       longest = Math.max(longest, cur.end - cur.start);
+    }
+    const rev = this.revocations.get(host);
+    if (rev && rev.at >= from) {
+      // The host learns of it at its next renewal (K) and needs a grant and a put, 3 round trips
+      const slow =
+        Math.max(rev.latencyMs, this.w.store.latencyMs) * 6 + t.keepaliveIntervalMs > t.rejoinGraceMs;
+      if (longest > 0 || slow || t.rejoinGraceMs === 0) return;
+      this.fail(
+        "false-isolation",
+        `${host} ${what}, though only the store revoked its lease (at ${fmtTime(rev.at)}, latency ${rev.latencyMs} ms): it could have come back within rejoinGraceMs`,
+      );
+      return;
     }
     if (longest < t.leaseTtlMs) {
       this.fail(
@@ -210,7 +237,7 @@ export class Invariants {
     // the agent's own lease; a fresh agent (none yet) is judged by the one its host was known by
     const id = a?.heartbeat.status().id;
     const lease = id ? Number(id) : this.w.store.presence.get(h.name);
-    const why = !this.w.store.leaseAlive(lease)
+    const why = this.w.store.leaseExpired(lease)
       ? "its lease expired in the store"
       : seen && FAILING.has(seen)
         ? `its agent read that it is ${seen}`
@@ -236,13 +263,12 @@ export class Invariants {
     const k = w.timing.keepaliveIntervalMs;
     const deciders = [...w.hosts.values()].filter((h) => {
       const a = h.agent;
-      return (
-        a &&
-        h.stalledUntil === undefined &&
-        w.reachable(h) &&
-        a.runtime.local.primary &&
-        (a.lastIterationEnd ?? -1e9) >= w.now - k
-      );
+      if (!a || h.stalledUntil !== undefined || !w.reachable(h) || !a.runtime.local.primary) return false;
+      const end = a.lastIterationEnd ?? -1e9;
+      // One that resigned, or whose lease the store revoked (the election key with it), after
+      // its last iteration decides nothing more: its next read sees no election, its commits fail.
+      const lost = w.store.electionLostAt.get(h.name);
+      return end >= w.now - k && !(lost !== undefined && lost >= end);
     });
     if (deciders.length > 1)
       this.fail("two-primaries", `${deciders.map((h) => h.name).join(" and ")} both act as primary`);
@@ -257,7 +283,7 @@ export class Invariants {
       const f = this.failed.get(h.name);
       // a deleted presence key (the lease lives) counts from the commit that suspected it
       const expired = !alive && !w.store.presenceDeletedAt.has(h.name);
-      if (!f && (expired || (st && FAILING.has(st)))) {
+      if (!f && (expired || (st && FENCING.has(st)))) {
         // a deleted key with a live lease is no expiry: the primary's deadline starts when it
         // suspected the host (an operator's delete may even land during an election)
         const deleted = w.store.presenceDeletedAt.has(h.name);
@@ -312,7 +338,7 @@ export class Invariants {
     this.admission(prev, after);
     if (prev?.resources && prev.hosts) this.proofs(by, prev as ManagerState, after, view);
     for (const [h, rec] of Object.entries(after.hosts)) {
-      if (FAILING.has(rec.state) && !this.failed.has(h)) {
+      if (FENCING.has(rec.state) && !this.failed.has(h)) {
         const x = this.w.hosts.get(h);
         const grace = this.w.store.presenceDeletedAt.has(h) ? this.w.timing.leaseTtlMs : 0;
         if (x) this.failed.set(h, { at: this.w.now, grace, running: this.onHost(x) });

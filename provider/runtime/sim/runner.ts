@@ -82,6 +82,13 @@ export function apply(w: SimWorld, e: Exclude<SimEvent, { kind: "advance" }>): v
     case "store-delete":
       if (!s.down) s.delete(e.key);
       return;
+    case "store-revoke":
+      // a revocation is a commit: it needs a leader
+      if (!s.down && s.electionUntil === undefined) {
+        s.revoke(e.host);
+        w.inv.revoked(e.host);
+      }
+      return;
     case "fence":
       w.host(e.host).fenceFailures = e.failures;
       return;

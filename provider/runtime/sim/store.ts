@@ -27,7 +27,11 @@ export class SimStore {
   readonly presence = new Map<string, number>();
   /** When leases/<host> was deleted by hand (not by expiry). */
   readonly presenceDeletedAt = new Map<string, number>();
+  /** Leases the store revoked while they lived, as they were then, and when. */
+  private readonly revoked = new Map<number, SimLease & { at: number }>();
   election: { host: string; leaseId: number } | undefined;
+  /** When each host last gave up the election (resigned) or lost it to a revocation. */
+  readonly electionLostAt = new Map<string, number>();
   manager: unknown;
   managerRevision = 0;
   /** The last manager state a primary committed (`store restore manager` puts it back). */
@@ -61,9 +65,15 @@ export class SimStore {
     return this.leaseAlive(this.presence.get(h));
   }
 
-  /** When leases/<h> went away (expiry as the store counts it, or a deletion). */
+  /**
+   * When leases/<h> went away, as the deadlines count it: its expiry as the store counts it, a
+   * deletion, or for a lease the store revoked while it lived, when it would have expired (the
+   * host counts from its last ack and cannot know; the primary from its sighting + TTL).
+   */
   presenceGoneAt(h: string): number {
     const id = this.presence.get(h);
+    const r = id === undefined ? undefined : this.revoked.get(id);
+    if (r) return r.renewedAt + r.ttlMs;
     const l = id === undefined ? undefined : this.leases.get(id);
     if (!l) return this.presenceDeletedAt.get(h) ?? this.e.now;
     return Math.min(l.renewedAt + l.ttlMs, this.e.now);
@@ -75,6 +85,30 @@ export class SimStore {
     this.presence.set(host, id);
     this.presenceDeletedAt.delete(host);
     return id;
+  }
+
+  /**
+   * The store revokes h's live lease, as a resumed etcd leader that was frozen past the TTL does
+   * with leases the next leader kept renewing (etcd-io/etcd#15247): every key bound to it
+   * (leases/<h>, reports/<h>, the election) goes at once, and the next renewal answers "gone".
+   */
+  revoke(h: string): void {
+    const id = this.presence.get(h);
+    if (id === undefined || !this.leaseAlive(id)) return;
+    this.revision++;
+    this.revoked.set(id, { ...this.leases.get(id)!, at: this.e.now });
+    if (this.election?.leaseId === id) this.electionLostAt.set(h, this.e.now);
+    this.leases.delete(id);
+  }
+
+  /**
+   * The lease is past the time it would expire by: gone and not revoked, or revoked and its
+   * last renewal older than its TTL. A host that pets past this time outlives its deadline.
+   */
+  leaseExpired(id: number | undefined): boolean {
+    if (this.leaseAlive(id)) return false;
+    const r = id === undefined ? undefined : this.revoked.get(id);
+    return !r || this.e.now >= r.renewedAt + r.ttlMs;
   }
 
   freeze(): void {
@@ -97,6 +131,8 @@ export class SimStore {
   /** One linearizable read, raw values (the driver validates them). */
   view(): StoreView {
     const leases = [...this.presence.keys()].filter((h) => this.hostAlive(h)).sort();
+    const leaseIds: Record<string, string> = {};
+    for (const h of leases) leaseIds[h] = String(this.presence.get(h));
     const reports: Record<string, unknown> = {};
     for (const [h, r] of [...this.reports].sort(([a], [b]) => (a < b ? -1 : 1))) {
       if (r.leaseId === undefined || this.leaseAlive(r.leaseId)) reports[h] = structuredClone(r.value);
@@ -108,6 +144,7 @@ export class SimStore {
       manager: structuredClone(this.manager) as StoreView["manager"],
       managerRevision: this.managerRevision,
       leases,
+      leaseIds,
       primary: this.primary(),
       reports: reports as StoreView["reports"],
       maintenance: [...this.maintenance].sort(),

@@ -29,6 +29,8 @@ export interface AgentProc {
   origin: number;
   rate: number;
   lastIterationEnd?: number;
+  /** Ends the loop's idle sleep early (the real Clock.wake()). */
+  wake?: () => void;
 }
 
 export interface SimWatchdog {

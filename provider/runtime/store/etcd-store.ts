@@ -7,7 +7,7 @@
 // - Every call has a deadline (callTimeoutMs); a call that fails or times out raises
 //   StoreUnavailableError, on which the driver loop makes a primary step down.
 import type { Etcd3, Namespace, Watcher } from "etcd3";
-import type { HostReport, ManagerState, MigrateRequest, Store, StoreView } from "../env";
+import type { CommitGuard, HostReport, ManagerState, MigrateRequest, Store, StoreView } from "../env";
 import { NotPrimaryError, StoreUnavailableError } from "../env";
 import { createEtcdClient, type StoreOptions } from "./client";
 import { clusterPrefix, eventId, eventsPrefix, K } from "./keys";
@@ -156,6 +156,7 @@ export class EtcdStore implements Store {
       manager: undefined,
       managerRevision: 0,
       leases: [],
+      leaseIds: {},
       primary: undefined,
       reports: {},
       maintenance: [],
@@ -177,7 +178,9 @@ export class EtcdStore implements Store {
           this.election = { host, lease: kv.lease, createRevision: kv.createRevision };
         }
       } else if (key.startsWith(K.leasePrefix)) {
-        view.leases.push(key.slice(K.leasePrefix.length));
+        const host = key.slice(K.leasePrefix.length);
+        view.leases.push(host);
+        view.leaseIds![host] = kv.lease;
       } else if (key.startsWith(K.reportPrefix)) {
         const r = parseJson(value) as HostReport | undefined;
         if (r) view.reports[key.slice(K.reportPrefix.length)] = r;
@@ -241,23 +244,24 @@ export class EtcdStore implements Store {
     return this.holdsElection() ? this.election?.createRevision : undefined;
   }
 
-  async commitManager(expectedRevision: number, state: ManagerState): Promise<number> {
+  async commitManager(expectedRevision: number, state: ManagerState, guard?: CommitGuard): Promise<number> {
     const term = this.term;
     if (term === undefined)
       throw new NotPrimaryError(`host ${this.host}`, "commit refused: this host does not hold the election");
-    const res = await this.call("commit manager", () =>
-      this.ns
-        .if(K.manager, "Mod", "==", expectedRevision)
-        .and(K.election, "Create", "==", term)
-        .then(this.ns.put(K.manager).value(JSON.stringify(state)))
-        .commit(),
-    );
+    const absent = guard?.absentLeases ?? [];
+    const res = await this.call("commit manager", () => {
+      let cmp = this.ns.if(K.manager, "Mod", "==", expectedRevision).and(K.election, "Create", "==", term);
+      // Version 0 = the key does not exist (a host about to be fenced is not back)
+      for (const h of absent) cmp = cmp.and(K.lease(h), "Version", "==", 0);
+      return cmp.then(this.ns.put(K.manager).value(JSON.stringify(state))).commit();
+    });
     if (!res.succeeded) {
       this.election = undefined;
       this.cache?.invalidate();
       throw new NotPrimaryError(
         `host ${this.host}`,
-        `commit refused: manager changed since revision ${expectedRevision} or term ${term} is over`,
+        `commit refused: manager changed since revision ${expectedRevision}, term ${term} is over` +
+          (absent.length ? `, or ${absent.join(", ")} (to be fenced) came back with a new lease` : ""),
       );
     }
     const rev = Number(res.header.revision);

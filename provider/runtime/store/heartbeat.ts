@@ -5,9 +5,12 @@
 // earlier. A slow renewal is never cancelled: during a leader election the followers hold
 // renewals until a new leader exists and then answer them, and that late answer is proof.
 //
-// Lease loss is final here: once any member answers that the lease does not exist (TTL <= 0),
-// renewals stop and `status().lostAt` is set. This object never grants a lease by itself; only
-// join() does, which the loop calls once the host has carried out its isolation response.
+// Lease loss is final for that lease: once any member answers that it does not exist (TTL <= 0),
+// its renewals stop and `status().lostAt` is set. With `rejoinOnLoss`, a new lease is then taken
+// at once (etcd can revoke a lease its host kept renewing: a leader frozen past the TTL does it on
+// resuming, etcd-io/etcd#15247), and status().rejoinOf carries the lost lease's last ack until
+// the loop says the new lease counts (counted()): the core counts from that ack until its view
+// holds the new key (core/isolation.ts withRejoin), so taking it early is safe.
 //
 // join() = grant + put of the presence key bound to the new lease; a lease whose put failed is
 // kept aside (renewed, not reported in status()) and the next join() or putPresence() retries
@@ -56,6 +59,10 @@ export interface HeartbeatOptions {
    * renewals (the old one is not cancelled). Default 2 x intervalMs.
    */
   hedgeAfterMs?: number;
+  /** Take a new lease by itself as soon as the store says the held one is gone. Default false. */
+  rejoinOnLoss?: boolean;
+  /** Called after every join (the loop's or rejoinOnLoss's) with the new lease id. */
+  onJoined?: (leaseId: string) => void;
 }
 
 interface Held {
@@ -63,6 +70,10 @@ interface Held {
   ttlMs: number;
   /** Send time of the last acknowledged grant/renewal of this lease. */
   ackSentAt: number;
+  /** Taken after a loss, not yet counted by the loop: the lost lease's last ack. */
+  rejoinOf?: { lastAckSentAt: number };
+  /** The TTL join() asked for (undefined for a resumed or handed-off lease). */
+  askedTtlMs?: number;
 }
 
 interface Pending extends Held {
@@ -125,7 +136,28 @@ export class Heartbeat {
       ttlMs: c?.ttlMs ?? 0,
     };
     if (this.lostAt !== undefined) s.lostAt = this.lostAt;
+    if (c?.rejoinOf) s.rejoinOf = { ...c.rejoinOf };
+    if (c?.askedTtlMs !== undefined) s.askedTtlMs = c.askedTtlMs;
     return s;
+  }
+
+  /** The loop counts lease `id` now (its view held the key): status() stops reporting rejoinOf. */
+  counted(id: string): void {
+    if (this.current?.id === id) delete this.current.rejoinOf;
+  }
+
+  /** The store said the held lease is gone: with rejoinOnLoss, take a new one now. */
+  private lost(message: string): void {
+    this.lostAt = this.opts.now();
+    this.log("error", message);
+    this.opts.onChange?.();
+    if (!this.opts.rejoinOnLoss || !this.current) return;
+    const ttlMs = this.current.askedTtlMs ?? this.current.ttlMs;
+    this.join(ttlMs).then(
+      () => this.opts.onChange?.(),
+      (err) =>
+        this.log("warn", `taking a new lease after the loss failed: ${describe(err)} (the loop retries)`),
+    );
   }
 
   /** Starts the renewal timer (every intervalMs; the first round at once). */
@@ -155,20 +187,17 @@ export class Heartbeat {
     if (c?.id === req.leaseId && this.renewCurrent) {
       if (this.lostAt !== undefined) return; // lost is final until join()
       if (!alive) {
-        this.lostAt = this.opts.now();
-        const sinceAck = this.lostAt - c.ackSentAt;
-        this.log(
-          "error",
+        const sinceAck = this.opts.now() - c.ackSentAt;
+        this.lost(
           `lease ${c.id} is gone (etcd ${m.address} answered TTL ${ttlS}); renewals stopped` +
-            // The store must be believed (a primary may act on the revocation), but an operator
-            // should know when it revoked a lease it had renewed less than a TTL ago: a leader
-            // that stalled past the TTL revokes on resuming what the next leader kept renewing
-            // (etcd-io/etcd#15247; 3.6.16 still does it after a whole-process stop).
+            // An operator should know when etcd revoked a lease renewed less than a TTL ago: a
+            // leader that stalled past the TTL revokes on resuming what the next leader kept
+            // renewing (etcd-io/etcd#15247; 3.6.16 still does it after a whole-process stop).
             (sinceAck < c.ttlMs
               ? `; etcd revoked it ${Math.round(sinceAck)} ms after acknowledging a renewal, less than its TTL (${c.ttlMs} ms): an etcd leader that stalled and resumed does this (etcd-io/etcd#15247), see README "Known limits"`
-              : ""),
+              : "") +
+            (this.opts.rejoinOnLoss ? "; taking a new lease" : ""),
         );
-        this.opts.onChange?.();
         return;
       }
       if (req.sentAt > c.ackSentAt) {
@@ -249,16 +278,30 @@ export class Heartbeat {
     }
   }
 
-  /** The pending lease, its presence put, becomes the held one; a superseded live lease is revoked. */
+  /**
+   * The pending lease, its presence put, becomes the held one; a superseded live lease is revoked.
+   * One taken after a loss carries the lost lease's last ack (the oldest of a chain of losses
+   * whose new leases never counted).
+   */
   private async promote(p: Pending): Promise<void> {
     const old = this.current;
     const oldLive = old !== undefined && this.lostAt === undefined && this.renewCurrent;
+    const afterLoss = old !== undefined && this.lostAt !== undefined && this.renewCurrent;
     this.current = { id: p.id, ttlMs: p.ttlMs, ackSentAt: p.ackSentAt };
+    if (p.askedTtlMs !== undefined) this.current.askedTtlMs = p.askedTtlMs;
+    // a lease taken after a loss, or replacing one that never counted, counts from the oldest
+    // lost ack until the loop counts it
+    const from = Math.min(
+      afterLoss ? old.ackSentAt : Number.POSITIVE_INFINITY,
+      old?.rejoinOf?.lastAckSentAt ?? Number.POSITIVE_INFINITY,
+    );
+    if (Number.isFinite(from)) this.current.rejoinOf = { lastAckSentAt: from };
     this.pending = undefined;
     this.generation++;
     this.lostAt = undefined;
     this.renewCurrent = true;
     this.log("info", `joined with lease ${p.id} (TTL ${p.ttlMs} ms, generation ${this.generation})`);
+    this.opts.onJoined?.(p.id);
     if (old && old.id !== p.id && oldLive) await this.revokeQuietly(old.id);
   }
 
@@ -280,8 +323,9 @@ export class Heartbeat {
    * Takes over a previous process's lease if it still lives: true once a member acknowledged a
    * renewal of it (lastAckSentAt = that renewal's send time). False when etcd no longer has it.
    * Throws when no member answers. Does not touch the presence key (putPresence() re-puts it).
+   * asGranted: the lease was granted with the TTL the loop wants (status().askedTtlMs = granted).
    */
-  resume(id: string): Promise<boolean> {
+  resume(id: string, asGranted = false): Promise<boolean> {
     return this.exclusive(async () => {
       const res = await this.call<{ TTL: string; grantedTTL: string }>(
         "lease time-to-live",
@@ -319,6 +363,7 @@ export class Heartbeat {
       if (old && old.id !== id && this.lostAt === undefined && this.renewCurrent)
         await this.revokeQuietly(old.id);
       this.current = { id, ttlMs: Number(res.grantedTTL) * 1000, ackSentAt: result.sentAt };
+      if (asGranted) this.current.askedTtlMs = this.current.ttlMs;
       this.generation++;
       this.lostAt = undefined;
       this.renewCurrent = true;
@@ -334,8 +379,10 @@ export class Heartbeat {
    * aside (renewed, not in status()); the next join() with the same TTL, or putPresence(),
    * retries the put on it. A kept lease that a join with another TTL abandons is revoked.
    */
-  join(ttlMs: number): Promise<void> {
+  join(ttlMs: number, ifGeneration?: number): Promise<void> {
     return this.exclusive(async () => {
+      // the caller decided on `ifGeneration`; a join since (rejoinOnLoss's) already did the work
+      if (ifGeneration !== undefined && this.generation !== ifGeneration) return;
       const ttlS = Math.max(1, Math.ceil(ttlMs / 1000));
       let p = this.pending;
       if (p && p.askedTtlS !== ttlS) {
@@ -344,6 +391,7 @@ export class Heartbeat {
         p = undefined;
       }
       if (p) {
+        p.askedTtlMs = ttlMs;
         try {
           await this.completePending(p);
           return;
@@ -353,6 +401,7 @@ export class Heartbeat {
         }
       }
       const fresh = await this.grant(ttlS);
+      fresh.askedTtlMs = ttlMs;
       this.pending = fresh;
       await this.completePending(fresh);
     });
@@ -372,11 +421,8 @@ export class Heartbeat {
       try {
         await this.put(c.id);
       } catch (err) {
-        if (isLeaseNotFound(err) && this.current === c && this.lostAt === undefined) {
-          this.lostAt = this.opts.now();
-          this.log("error", `lease ${c.id} is gone (put of the presence refused); renewals stopped`);
-          this.opts.onChange?.();
-        }
+        if (isLeaseNotFound(err) && this.current === c && this.lostAt === undefined)
+          this.lost(`lease ${c.id} is gone (put of the presence refused); renewals stopped`);
         throw new Error(`put presence on lease ${c.id}: ${describe(err)}`);
       }
     });

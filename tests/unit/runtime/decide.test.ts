@@ -47,7 +47,7 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
     },
     storeReachable: true,
     isPrimary: true,
-    lease: { state: "held", sinceAckMs: 10, ttlMs: 1000, askedTtlMs: 1000, generation: 1 },
+    lease: { state: "held", sinceAckMs: 10, ttlMs: 1000, askedTtlMs: 1000, generation: 1, id: "1" },
     listed: true,
     inFlight: [],
     running: [],
@@ -64,6 +64,7 @@ const ack = (ms: number): Snapshot["lease"] => ({
   ttlMs: 1000,
   askedTtlMs: 1000,
   generation: 1,
+  id: "1",
 });
 
 function deepFreeze<T>(o: T): T {
@@ -131,9 +132,16 @@ describe("decide", () => {
     assert.ok(!types(after.actions).includes("join"), "the lease may still live: no new lease yet");
   });
 
-  it("C1: a lease the store says is gone means isolation now, no pet until clean, then a new lease", () => {
+  it("C1: a lease the store says is gone past the isolation point means isolation now, no pet until clean, then a new lease", () => {
     const running = ["db", "keep", "web"];
-    const lost = { state: "lost" as const, sinceAckMs: 1300, ttlMs: 1000, askedTtlMs: 1000, generation: 1 };
+    const lost = {
+      state: "lost" as const,
+      sinceAckMs: 1700,
+      ttlMs: 1000,
+      askedTtlMs: 1000,
+      generation: 1,
+      id: "1",
+    };
     const d = decide(
       snap({ isPrimary: false, lease: lost, local: { ...emptyLocal("h1"), running }, running }),
       { type: "tick" },
@@ -162,6 +170,133 @@ describe("decide", () => {
     );
     assert.ok(types(clean.actions).includes("join"));
     assert.ok(types(clean.actions).includes("watchdog"));
+  });
+
+  it("a lease the store revoked with time left (etcd-io/etcd#15247): nothing stops, a new lease at once, counted only once the view holds its key", () => {
+    const running = ["db", "keep", "web"];
+    const first = runManager(snap(), { type: "tick" }, 0).state;
+    const manager: ManagerState = {
+      ...first,
+      resources: Object.fromEntries(
+        Object.entries(first.resources).map(([r, rec]) => [
+          r,
+          { ...rec, state: "started" as const, node: "h1" },
+        ]),
+      ),
+    };
+    const view = { ...snap().view, manager, managerRevision: 7, leaseIds: { h1: "1", h2: "21", h3: "31" } };
+    const base = { isPrimary: false, view, running, local: { ...emptyLocal("h1"), running } };
+    const revoked = {
+      state: "lost" as const,
+      sinceAckMs: 200,
+      ttlMs: 1000,
+      askedTtlMs: 1000,
+      generation: 1,
+      id: "1",
+    };
+    const d = decide(snap({ ...base, lease: revoked }), { type: "tick" }, 5000);
+    assert.ok(!d.actions.some((a) => a.type === "self-fence" || a.type === "stop"), "nothing stops");
+    assert.deepEqual(
+      d.actions.find((a) => a.type === "join"),
+      { type: "join", ifGeneration: 1 },
+      "a new lease at once, unless the heartbeat took one already",
+    );
+    // the heartbeat took lease 2 after the loss (rejoinOf: the lost lease's last ack, 300 ms ago
+    // at 5100), but the view still holds the old key: the lost lease's ack counts
+    const joined = {
+      state: "held" as const,
+      sinceAckMs: 5,
+      ttlMs: 1000,
+      askedTtlMs: 1000,
+      generation: 2,
+      id: "2",
+      previousAckMs: 300,
+    };
+    const waiting = decide(snap({ ...base, lease: joined }), { type: "tick" }, 5100);
+    assert.ok(!types(waiting.actions).includes("start") && !types(waiting.actions).includes("self-fence"));
+    const pet = waiting.actions.find((a) => a.type === "watchdog");
+    assert.deepEqual(
+      pet,
+      { type: "watchdog", op: "pet", maxAckAgeMs: 700, previousLease: true },
+      "bounded by the lost lease's ack",
+    );
+    assert.equal(waiting.next.local.leaseCounted, undefined, "not counted yet");
+    const late = decide(snap({ ...base, lease: { ...joined, previousAckMs: 1700 } }), { type: "tick" }, 6500);
+    assert.ok(
+      late.actions.some((a) => a.type === "self-fence"),
+      "1.7 s after the lost lease's ack without the new key in the view: isolation response",
+    );
+    // the view holds the new key: the new lease counts, and is remembered as counted
+    const seen = { ...view, leaseIds: { ...view.leaseIds, h1: "2" } };
+    const ok = decide(snap({ ...base, view: seen, lease: joined }), { type: "tick" }, 5200);
+    assert.equal(ok.next.local.leaseCounted, "2");
+    assert.deepEqual(
+      ok.actions.find((a) => a.type === "watchdog"),
+      { type: "watchdog", op: "pet", maxAckAgeMs: 700 },
+    );
+    const later = decide(
+      snap({ ...base, lease: { ...joined, previousAckMs: 5000 }, local: ok.next.local }),
+      { type: "tick" },
+      9000,
+    );
+    assert.ok(
+      !later.actions.some((a) => a.type === "self-fence"),
+      "counted once: a later view without the key changes nothing",
+    );
+    // a store without leaseIds never lets the new lease count
+    const blind = decide(
+      snap({ ...base, view: { ...view, leaseIds: undefined }, lease: { ...joined, previousAckMs: 1700 } }),
+      { type: "tick" },
+      6500,
+    );
+    assert.ok(blind.actions.some((a) => a.type === "self-fence"));
+  });
+
+  it("a suspect host holds what it runs (no stop, no start) and pets nothing; a suspect host back within the grace is online again, never fenced", () => {
+    const first = runManager(snap(), { type: "tick" }, 0).state;
+    const manager: ManagerState = {
+      ...first,
+      hosts: { ...first.hosts, h2: { state: "suspect", since: 0 } },
+      resources: Object.fromEntries(
+        Object.entries(first.resources).map(([r, rec]) => [
+          r,
+          { ...rec, state: "started" as const, node: "h2" },
+        ]),
+      ),
+    };
+    const running = ["db", "keep"];
+    const h2 = decide(
+      snap({
+        self: "h2",
+        isPrimary: false,
+        view: { ...snap().view, manager, managerRevision: 9 },
+        local: { ...emptyLocal("h2"), running },
+        running,
+      }),
+      { type: "tick" },
+      0,
+    );
+    assert.deepEqual(
+      h2.actions.filter((a) => ["start", "stop", "self-fence", "watchdog"].includes(a.type)),
+      [],
+      "web is not started, db and keep keep running, no pet",
+    );
+    // the primary: h2's key gone at 10 s, back (a new lease) at 10.2 s
+    const view = {
+      ...snap().view,
+      manager: { ...manager, hosts: { ...manager.hosts, h2: first.hosts["h2"]! } },
+    };
+    const seen = runManager(snap({ view: { ...view, leases: ["h1", "h3"] } }), { type: "tick" }, 10_000);
+    assert.equal(seen.state.hosts["h2"]!.state, "suspect");
+    const local = { ...emptyLocal("h1"), primary: true, observedExpiry: seen.observed };
+    const back = runManager(
+      snap({ view: { ...view, manager: seen.state }, local }),
+      { type: "tick" },
+      10_200,
+    );
+    assert.equal(back.state.hosts["h2"]!.state, "online");
+    assert.ok(!back.actions.some((a) => a.type === "fence"));
+    for (const r of ["web", "db", "keep"]) assert.equal(back.state.resources[r]!.node, "h2");
   });
 
   it("C1: a host the committed state says is fencing kills its stop/kill resources at once (no graceful stop) and pets nothing", () => {
@@ -197,7 +332,7 @@ describe("decide", () => {
   });
 
   it("a lease of another TTL (a hand-off lease, an older spec) is swapped for one of the spec's TTL", () => {
-    const handOff = { state: "held" as const, sinceAckMs: 10, ttlMs: 10_000, generation: 2 };
+    const handOff = { state: "held" as const, sinceAckMs: 10, ttlMs: 10_000, generation: 2, id: "2" };
     const d = decide(snap({ isPrimary: false, lease: handOff }), { type: "tick" }, 0);
     assert.ok(types(d.actions).includes("join"));
     assert.ok(!types(decide(snap({ isPrimary: false }), { type: "tick" }, 0).actions).includes("join"));
@@ -234,7 +369,7 @@ describe("decide", () => {
     );
   });
 
-  it("host failure: suspect and fencing in one step, recovery only after the device confirmed", () => {
+  it("host failure: suspect, fencing rejoinGraceMs later (guarded by the absent lease key), recovery only after the device confirmed", () => {
     const first = runManager(snap(), { type: "tick" }, 0).state;
     const placed: ManagerState = {
       ...first,
@@ -245,10 +380,23 @@ describe("decide", () => {
         ]),
       ),
     };
-    const s = snap({ view: { ...snap().view, manager: placed, managerRevision: 5, leases: ["h1", "h3"] } });
-    const step = runManager(s, { type: "tick" }, 10_000);
+    const s0 = snap({ view: { ...snap().view, manager: placed, managerRevision: 5, leases: ["h1", "h3"] } });
+    const seen = runManager(s0, { type: "tick" }, 10_000);
+    assert.equal(seen.state.hosts["h2"]!.state, "suspect");
+    assert.ok(!seen.actions.some((a) => a.type === "fence"), "no fence within the grace");
+    assert.equal(seen.state.resources["db"]!.state, "started", "nothing recovers within the grace");
+    assert.deepEqual(seen.actions[0], { type: "commit", revision: 5, state: seen.state, absentLeases: [] });
+    const local = { ...emptyLocal("h1"), primary: true, observedExpiry: seen.observed };
+    const s = snap({ view: { ...s0.view, manager: seen.state, managerRevision: 6 }, local });
+    assert.equal(runManager(s, { type: "tick" }, 10_399).state.hosts["h2"]!.state, "suspect");
+    const step = runManager(s, { type: "tick" }, 10_400);
     assert.equal(step.state.hosts["h2"]!.state, "fencing");
     assert.ok(step.actions.some((a) => a.type === "fence" && a.host === "h2"));
+    assert.deepEqual(
+      step.actions[0],
+      { type: "commit", revision: 6, state: step.state, absentLeases: ["h2"] },
+      "the commit that begins fencing requires h2's lease key to be absent",
+    );
     for (const r of ["web", "db", "keep"]) {
       assert.equal(step.state.resources[r]!.state, "recovering");
       assert.equal(step.state.resources[r]!.node, "h2", `${r} waits for proof`);
@@ -275,9 +423,11 @@ describe("decide", () => {
       ),
     };
     let view = { ...snap().view, manager: placed, managerRevision: 5, leases: ["h1", "h3"] };
-    const step = runManager(snap({ view }), { type: "tick" }, 10_000);
-    let state = step.state;
-    const local = { ...emptyLocal("h1"), primary: true, observedExpiry: step.observed };
+    const seen = runManager(snap({ view }), { type: "tick" }, 10_000);
+    const local = { ...emptyLocal("h1"), primary: true, observedExpiry: seen.observed };
+    view = { ...view, manager: seen.state };
+    let state = runManager(snap({ view, local }), { type: "tick" }, 10_400).state;
+    assert.equal(state.hosts["h2"]!.state, "fencing");
     view = { ...view, manager: state };
     // sighting 10 s + lease TTL 1 s (a deleted key's lease may still live) + deadline 2 s
     state = runManager(snap({ view, local, inFlight: ["fence:h2"] }), { type: "tick" }, 12_999).state;
@@ -338,8 +488,14 @@ describe("proof rules of the primary (issue 10)", () => {
       ),
     };
     const view = { ...snap().view, manager: placed, managerRevision: 5, leases: ["h1", "h3"] };
-    const step = runManager(snap({ view }), { type: "tick" }, 10_000);
-    const local = { ...emptyLocal("h1"), primary: true, observedExpiry: step.observed };
+    const seen = runManager(snap({ view }), { type: "tick" }, 10_000);
+    const local = { ...emptyLocal("h1"), primary: true, observedExpiry: seen.observed };
+    const step = runManager(
+      snap({ view: { ...view, manager: seen.state }, local }),
+      { type: "tick" },
+      10_400,
+    );
+    assert.equal(step.state.hosts["h2"]!.state, "fencing");
     return { view: { ...view, manager: step.state, managerRevision: 6 }, local };
   }
 

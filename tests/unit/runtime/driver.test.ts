@@ -141,9 +141,12 @@ describe("driver loop", () => {
     assert.equal(f.state()?.resources["web"]?.node, "h2");
     f.kill("h2");
     f.now.t = 1000;
+    const s0 = await runIteration(f.env, agent);
+    assert.match(s0, /h2 suspect: lease gone; fencing in 0.4s/);
+    f.now.t = 1400;
     const s1 = await runIteration(f.env, agent);
     assert.match(s1, /fencing h2/);
-    f.now.t = 1250;
+    f.now.t = 1650;
     await runIteration(f.env, agent);
     assert.deepEqual(
       f.calls.filter((c) => c.startsWith("fence")),
@@ -153,7 +156,7 @@ describe("driver loop", () => {
     assert.equal(f.state()?.resources["web"]?.state, "recovering");
     f.release(true);
     await new Promise((r) => setImmediate(r));
-    f.now.t = 1500;
+    f.now.t = 1900;
     await runIteration(f.env, agent);
     assert.equal(f.state()?.hosts["h2"]?.state, "fenced");
     assert.equal(f.state()?.resources["web"]?.node, "h1");

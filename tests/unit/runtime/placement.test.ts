@@ -83,7 +83,7 @@ function plan(input: ClusterSpecInput): { state: ManagerState; spec: ReturnType<
     },
     storeReachable: true,
     isPrimary: true,
-    lease: { state: "held", sinceAckMs: 0, ttlMs: 1000, askedTtlMs: 1000, generation: 1 },
+    lease: { state: "held", sinceAckMs: 0, ttlMs: 1000, askedTtlMs: 1000, generation: 1, id: "1" },
     listed: true,
     inFlight: [],
     running: [],

@@ -183,10 +183,59 @@ describe("the simulator's checker fires on a broken core or world", () => {
 
   it("false-isolation: a core that isolates whenever the store does not answer", async () => {
     const broken: Decide = (s, e, n, p) =>
-      decide(e.type === "store-unreachable" ? { ...s, lease: { ...s.lease, state: "lost" } } : s, e, n, p);
+      decide(
+        e.type === "store-unreachable"
+          ? { ...s, lease: { ...s.lease, state: "lost", sinceAckMs: Number.POSITIVE_INFINITY } }
+          : s,
+        e,
+        n,
+        p,
+      );
     await firesExactly("false-isolation", TRIO, "advance 2s\nstore election 600ms\nadvance 3s", {
       decide: broken,
     });
+  });
+
+  it("false-isolation: a core that believes a revocation (isolates on the lease taken after it)", async () => {
+    const broken: Decide = (s, e, n, p) =>
+      decide(
+        s.lease.previousAckMs !== undefined
+          ? { ...s, lease: { ...s.lease, sinceAckMs: Number.POSITIVE_INFINITY } }
+          : s,
+        e,
+        n,
+        p,
+      );
+    await firesExactly("false-isolation", TRIO, "advance 2s\nstore revoke h2\nadvance 3s", {
+      decide: broken,
+    });
+  });
+
+  // h2 is back ~10 ms after it learns of the revocation; the primary saw the key gone first
+  const revokedSeen = "store latency 20ms\nadvance 2100ms\nstore revoke h2\nadvance 3s";
+  const noGrace = (s: Snapshot): Snapshot => ({
+    ...s,
+    spec: { ...s.spec, timing: { ...s.spec.timing, rejoinGraceMs: 0 } },
+  });
+
+  it("false-isolation: a primary that fences a host whose lease vanished at once, without the commit's guard", async () => {
+    const unguarded: Decide = (s, e, n, p) => {
+      const d = decide(noGrace(s), e, n, p);
+      return { ...d, actions: d.actions.map((a) => (a.type === "commit" ? { ...a, absentLeases: [] } : a)) };
+    };
+    await firesExactly("false-isolation", TRIO, revokedSeen, { decide: unguarded });
+  });
+
+  it("the commit's guard alone keeps a primary without grace from fencing a host that came back", async () => {
+    const { rules, r } = await rulesOf(TRIO, revokedSeen, {
+      decide: (s, e, n, p) => decide(noGrace(s), e, n, p),
+    });
+    assert.deepEqual([...rules], [], r.violations.join("\n"));
+    assert.ok(!r.lines.some((l) => / fence attempt/.test(l)), "no fence attempt");
+    assert.ok(
+      r.lines.some((l) => /h2 \(to be fenced\) came back with a new lease/.test(l)),
+      "the guard refused",
+    );
   });
 
   it("agent-crash: a core that throws on a report it does not expect (logged: decision failed)", async () => {

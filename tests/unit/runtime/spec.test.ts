@@ -17,6 +17,7 @@ describe("cluster spec", () => {
     assert.deepEqual(s.timing, {
       keepaliveIntervalMs: 250,
       leaseTtlMs: 1000,
+      rejoinGraceMs: 400,
       watchdogTimeoutMs: 2000,
       selfFenceDeadlineMs: 2000,
       isolationBudgetMs: 1000,
@@ -91,6 +92,7 @@ describe("timing invariants", () => {
   const t = {
     keepaliveIntervalMs: 250,
     leaseTtlMs: 1000,
+    rejoinGraceMs: 400,
     watchdogTimeoutMs: 2000,
     selfFenceDeadlineMs: 2000,
     isolationBudgetMs: 1000,
