@@ -123,3 +123,61 @@ test("real etcd: a restarted agent resumes the lease; a handed-off lease carries
   assert.equal(Number((await client.leaseClient.leaseTimeToLive({ ID: grace })).TTL), -1);
   assert.equal(await heartbeat(key).resume(grace), false);
 });
+
+test("real etcd: a lease revoked while it is renewed (etcd-io/etcd#15247) is replaced at once with rejoinOnLoss; rejoinOf carries the lost lease's last ack until counted()", async () => {
+  const key = "/vmha/r9/leases/h1";
+  const joined: string[] = [];
+  const h = heartbeat(key, { intervalMs: 100, rejoinOnLoss: true, onJoined: (id) => joined.push(id) });
+  await h.join(1000);
+  h.start();
+  await sleep(300);
+  const before = h.status();
+  assert.equal(before.rejoinOf, undefined);
+  assert.equal(before.askedTtlMs, 1000);
+  // what a resumed, formerly frozen etcd leader does: revoke a lease its host keeps renewing
+  await client.leaseClient.leaseRevoke({ ID: before.id });
+  const revokedAt = now();
+  let s = h.status();
+  while (s.id === before.id && now() - revokedAt < 2000) {
+    await sleep(10);
+    s = h.status();
+  }
+  assert.notEqual(s.id, before.id, "no new lease within 2 s of the revocation");
+  const took = now() - revokedAt;
+  assert.equal(s.lostAt, undefined);
+  assert.equal(s.generation, before.generation + 1);
+  assert.equal(s.askedTtlMs, 1000, "the new lease keeps the TTL asked for");
+  assert.ok(s.rejoinOf, "rejoinOf must be set on a lease taken after a loss");
+  assert.ok(
+    s.rejoinOf.lastAckSentAt >= before.lastAckSentAt && s.rejoinOf.lastAckSentAt < revokedAt,
+    "rejoinOf is the lost lease's last acknowledged send",
+  );
+  assert.deepEqual(joined.slice(-1), [s.id]);
+  assert.equal((await presence(key))?.lease, s.id, "the presence key is bound to the new lease");
+  h.counted(s.id);
+  assert.equal(h.status().rejoinOf, undefined, "counted() clears it");
+  await sleep(1500);
+  assert.equal((await presence(key))?.lease, s.id, "the new lease is renewed");
+  console.log(`# revoked lease replaced ${took.toFixed(0)} ms after the revocation`);
+});
+
+test("real etcd: without rejoinOnLoss a revoked lease stays lost (the loop decides); a join after it carries rejoinOf", async () => {
+  const key = "/vmha/r10/leases/h1";
+  const h = heartbeat(key, { intervalMs: 100 });
+  await h.join(1000);
+  h.start();
+  await sleep(300);
+  const before = h.status();
+  await client.leaseClient.leaseRevoke({ ID: before.id });
+  const t0 = now();
+  while (h.status().lostAt === undefined && now() - t0 < 2000) await sleep(10);
+  assert.ok(h.status().lostAt !== undefined, "the loss was not noticed");
+  await sleep(300);
+  assert.equal(h.status().id, before.id, "took a new lease by itself");
+  await h.join(1000, before.generation + 5);
+  assert.equal(h.status().id, before.id, "join with a stale ifGeneration must do nothing");
+  await h.join(1000, before.generation);
+  const s = h.status();
+  assert.notEqual(s.id, before.id);
+  assert.ok(s.rejoinOf && s.rejoinOf.lastAckSentAt < t0);
+});

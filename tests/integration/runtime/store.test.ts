@@ -171,3 +171,25 @@ test("watch-fed reads: others' writes and lease expiry show up, own writes at on
   assert.ok(await b.commitManager(rev, manager(3)));
   await seen("its own state", (v) => v.manager?.seq === 3);
 });
+
+test("the commit that begins fencing is refused while the host's lease key exists (CommitGuard), and lands once it is gone; leaseIds name each key's lease", async () => {
+  const a = await store("a", "t5");
+  const b = await store("b", "t5");
+  let v = await a.read();
+  assert.equal(await a.campaign(true), true);
+  assert.deepEqual(v.leaseIds, { a: a.beat.status().id, b: b.beat.status().id });
+  const rev = await a.commitManager(0, manager(1));
+  await a.read();
+  await assert.rejects(
+    a.commitManager(rev, manager(2), { absentLeases: ["b"] }),
+    (err: Error) => err instanceof NotPrimaryError && /b \(to be fenced\) came back with a new lease/.test(err.message),
+    "b's key exists: the fencing commit must be refused",
+  );
+  await b.beat.revoke();
+  v = await a.read();
+  assert.equal(await a.campaign(true), true, "a still holds the election after the refused commit");
+  assert.deepEqual(v.leases, ["a"]);
+  const rev2 = await a.commitManager(rev, manager(2), { absentLeases: ["b"] });
+  assert.ok(rev2 > rev);
+  assert.equal((await a.read()).manager?.seq, 2);
+});
