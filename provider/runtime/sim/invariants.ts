@@ -5,14 +5,15 @@
 // (`store revoke`) is when it would have expired: its last renewal + TTL. Rules:
 //   double-run          one resource active on two hosts
 //   start-not-online    a start (or a migration's arrival) asked on a host without a live lease
-//                       or whose committed state is not online/maintenance
+//                       (one the store revoked counts until it would have expired) or whose
+//                       committed state is not online/maintenance
 //   early-recovery      a resource of a failed host appears elsewhere before that host was fenced
 //                       by its device or before the store's lease expiry + D - S (a host back
 //                       with a live lease frees by its own report: judged by stale-proof)
 //   admission           admitted resources exceed the policy's capacity (recomputed here)
 //   two-primaries       two live agents acted as primary in iterations of the same moment (one
 //                       that resigned, or whose lease the store revoked, since its last
-//                       iteration does not count)
+//                       iteration began does not count: its term is over, its commits fail)
 //   fencing-deadline    (a) a host whose lease expired (as the store saw it) or that the committed
 //                       state puts in fencing/fenced, and whose record lets the primary
 //                       free it by deadline (a watchdog <= W), still runs a stop/kill resource
@@ -194,7 +195,9 @@ export class Invariants {
     // (it may expire in the same millisecond): only the committed state is judged then. A VM
     // that lands on a host that is failing is that host's to kill, and stays under the proof
     // rules (early-recovery, stale-proof).
-    const alive = migration || (id ? this.w.store.leaseAlive(Number(id)) : this.w.store.hostAlive(host));
+    // A lease the store revoked early counts until it would have expired: the host cannot know
+    // (it learns at its next renewal), and its deadlines still run from its last ack.
+    const alive = migration || (id ? !this.w.store.leaseExpired(Number(id)) : this.w.store.hostAlive(host));
     const view = caller.agent?.runtime.view;
     const own = this.ownCommit.get(caller.name);
     const m = own && own.rev > (view?.managerRevision ?? 0) ? own.state : view?.manager;
@@ -265,10 +268,12 @@ export class Invariants {
       const a = h.agent;
       if (!a || h.stalledUntil !== undefined || !w.reachable(h) || !a.runtime.local.primary) return false;
       const end = a.lastIterationEnd ?? -1e9;
-      // One that resigned, or whose lease the store revoked (the election key with it), after
-      // its last iteration decides nothing more: its next read sees no election, its commits fail.
+      // One that resigned, or whose lease the store revoked (the election key with it), since
+      // its last iteration began decided on a term that is over: every commit of it after that
+      // fails (the term compare), and its next read sees no election. etcd can revoke a lease
+      // at any moment, so iterations of the old and the new primary may overlap in time.
       const lost = w.store.electionLostAt.get(h.name);
-      return end >= w.now - k && !(lost !== undefined && lost >= end);
+      return end >= w.now - k && !(lost !== undefined && lost >= (a.lastIterationStart ?? end));
     });
     if (deciders.length > 1)
       this.fail("two-primaries", `${deciders.map((h) => h.name).join(" and ")} both act as primary`);

@@ -29,6 +29,8 @@ export interface AgentProc {
   origin: number;
   rate: number;
   lastIterationEnd?: number;
+  /** World time its last completed iteration began (its read: what it decided on). */
+  lastIterationStart?: number;
   /** Ends the loop's idle sleep early (the real Clock.wake()). */
   wake?: () => void;
 }
@@ -208,6 +210,7 @@ export class SimWorld {
     // as runAgent: the watchdog is armed by the first pet the core allows (runIteration)
     while (h.agent === a) {
       const began = a.env.clock.now();
+      const startedAt = this.now;
       try {
         await runIteration(a.env, a.runtime);
       } catch (err) {
@@ -220,6 +223,7 @@ export class SimWorld {
         return;
       }
       a.lastIterationEnd = this.now;
+      a.lastIterationStart = startedAt;
       this.inv.afterIteration(h);
       const period = a.runtime.spec?.timing.keepaliveIntervalMs ?? 250;
       const elapsed = a.env.clock.now() - began;
