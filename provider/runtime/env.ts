@@ -124,6 +124,12 @@ export interface Fencer {
    * Throws RetryableError on device errors/timeouts (each attempt bounded by fenceTimeoutMs).
    */
   fence(host: string, device: FenceDevice, timeoutMs: number): Promise<boolean>;
+  /**
+   * Asks the device whether `host` is off (action status only, nothing is powered). "unknown"
+   * when the device cannot tell. Throws RetryableError on device errors/timeouts. Optional: a
+   * fencer without it makes a suspect host wait for the whole rejoin grace.
+   */
+  status?(host: string, device: FenceDevice, timeoutMs: number): Promise<"on" | "off" | "unknown">;
 }
 
 /**

@@ -37,14 +37,15 @@ export function decide(
     event.type !== "commit-failed";
   const wasPrimary = snapshot.local.primary;
   let observed = snapshot.local.observedExpiry;
-  if (acting && (event.type === "tick" || event.type === "fence-result")) {
+  const deviceAnswer = event.type === "fence-result" || event.type === "power-status";
+  if (acting && (event.type === "tick" || deviceAnswer)) {
     if (!wasPrimary) actions.push(primaryLog("elected: deciding for the cluster"));
     const step = runManager(snapshot, event, now, placer);
     manager = step.state;
     observed = step.observed;
     actions.push(...step.actions);
     notes.push(...step.notes);
-  } else if (!acting && wasPrimary && event.type !== "fence-result") {
+  } else if (!acting && wasPrimary && !deviceAnswer) {
     const why = !snapshot.storeReachable
       ? "store unreachable"
       : event.type === "commit-failed"

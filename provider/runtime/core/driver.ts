@@ -183,7 +183,13 @@ export async function runIteration(env: Env, agent: AgentRuntime): Promise<strin
       break;
     }
     snap.local = d.next.local;
-    if (ev.type === "tick" || ev.type === "store-unreachable" || ev.type === "fence-result" || !sentence) {
+    if (
+      ev.type === "tick" ||
+      ev.type === "store-unreachable" ||
+      ev.type === "fence-result" ||
+      ev.type === "power-status" ||
+      !sentence
+    ) {
       sentence = d.sentence;
     }
     if (d.wakeInMs !== undefined) wakeInMs = Math.min(wakeInMs ?? d.wakeInMs, d.wakeInMs);
@@ -456,6 +462,10 @@ function operations(env: Env, snap: Snapshot, a: Action): Array<[string, Op]> {
   switch (a.type) {
     case "fence":
       return [[`fence:${a.host}`, fenceOp(env, a.host, a.device, snap.spec.timing.fenceTimeoutMs)]];
+    case "power-status":
+      return env.fencer.status
+        ? [[`status:${a.host}`, statusOp(env, a.host, a.device, snap.spec.timing.fenceTimeoutMs)]]
+        : [];
     case "start":
       return [
         [
@@ -484,6 +494,14 @@ function fenceOp(env: Env, host: string, device: FenceDevice, timeoutMs: number)
     env.fencer.fence(host, device, timeoutMs).then(
       (off): CoreEvent => ({ type: "fence-result", host, off }),
       (err): CoreEvent => ({ type: "fence-result", host, off: false, error: errorMessage(err) }),
+    );
+}
+
+function statusOp(env: Env, host: string, device: FenceDevice, timeoutMs: number): Op {
+  return () =>
+    env.fencer.status!(host, device, timeoutMs).then(
+      (s): CoreEvent => ({ type: "power-status", host, off: s === "off" }),
+      (err): CoreEvent => ({ type: "power-status", host, off: false, error: errorMessage(err) }),
     );
 }
 
@@ -541,6 +559,8 @@ function eventKey(ev: CoreEvent): string | undefined {
   switch (ev.type) {
     case "fence-result":
       return `fence:${ev.host}`;
+    case "power-status":
+      return `status:${ev.host}`;
     case "start-result":
     case "stop-result":
     case "migrate-result":

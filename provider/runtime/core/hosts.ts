@@ -10,7 +10,11 @@ import type { CoreEvent, HostRecord } from "./model";
 
 export function stepHosts(ctx: ManagerContext, event: CoreEvent): void {
   if (event.type === "fence-result") onFenceResult(ctx, event);
-  for (const name of Object.keys(ctx.spec.hosts).sort()) stepHost(ctx, name);
+  if (event.type === "power-status") onPowerStatus(ctx, event);
+  // status probes on ticks only: a result must not ask again at once (a failing device answers
+  // in milliseconds, and each answer is decided on in the same iteration)
+  const probe = event.type === "tick";
+  for (const name of Object.keys(ctx.spec.hosts).sort()) stepHost(ctx, name, probe);
   for (const h of Object.keys(ctx.observed)) {
     const st = ctx.state.hosts[h]?.state;
     if (st !== "fencing" && st !== "suspect") delete ctx.observed[h];
@@ -33,7 +37,27 @@ function onFenceResult(ctx: ManagerContext, ev: Extract<CoreEvent, { type: "fenc
   }
 }
 
-function stepHost(ctx: ManagerContext, name: string): void {
+/**
+ * A suspect host's device says it is off: that is the proof fencing would wait for (the same
+ * `status` that confirms a power-off), so its resources need not wait for the rejoin grace. A
+ * host whose lease is back is left to the state machine (a device that says off while the host
+ * renews is no proof).
+ */
+function onPowerStatus(ctx: ManagerContext, ev: Extract<CoreEvent, { type: "power-status" }>): void {
+  const rec = ctx.state.hosts[ev.host];
+  if (rec?.state !== "suspect" || ctx.leases.has(ev.host)) return;
+  if (!ev.off) {
+    if (ev.error) ctx.log(`host ${ev.host}`, `fence device status: ${ev.error}`, "warn");
+    return;
+  }
+  ctx.hostState(ev.host, "fencing", "its fence device reports it off");
+  ctx.host(ev.host).fence = { attempts: 0, confirmedAt: ctx.now };
+  ctx.log(`host ${ev.host}`, "fence device reports it off (status): no need to wait for its return");
+  markRecovering(ctx, ev.host);
+  progressFencing(ctx, ev.host);
+}
+
+function stepHost(ctx: ManagerContext, name: string, probe: boolean): void {
   const rec = ctx.state.hosts[name]!;
   const alive = ctx.leases.has(name);
   const s = rec.state;
@@ -47,14 +71,14 @@ function stepHost(ctx: ManagerContext, name: string): void {
       ctx.hostState(name, "online", "back with a new lease after fencing");
   } else if (s === "online" || s === "maintenance") {
     if (alive) noteWatchdog(ctx, name);
-    if (!alive) suspect(ctx, name);
+    if (!alive) suspect(ctx, name, probe);
     else if (s === "online" && ctx.maintenance.has(name))
       ctx.hostState(name, "maintenance", "operator requested maintenance");
     else if (s === "maintenance" && !ctx.maintenance.has(name))
       ctx.hostState(name, "online", "maintenance ended");
   } else if (s === "suspect") {
     if (alive) ctx.hostState(name, "online", "back with a live lease before fencing began");
-    else graceOrFence(ctx, name);
+    else graceOrFence(ctx, name, probe);
   } else {
     progressFencing(ctx, name);
   }
@@ -72,13 +96,13 @@ function noteWatchdog(ctx: ManagerContext, name: string): void {
 }
 
 /** Lease key gone: suspect; fencing begins once the rejoin grace passed without its return. */
-function suspect(ctx: ManagerContext, name: string): void {
+function suspect(ctx: ManagerContext, name: string, probe: boolean): void {
   ctx.hostState(name, "suspect", "lease expired");
   const h = ctx.host(name);
   h.expiredAt = ctx.now;
   ctx.observed[name] = ctx.now;
   delete h.fence;
-  graceOrFence(ctx, name);
+  graceOrFence(ctx, name, probe);
 }
 
 /**
@@ -89,13 +113,17 @@ function suspect(ctx: ManagerContext, name: string): void {
  * it requires the host's lease key to be absent (fencingGuard), so a host whose new key landed
  * first is never fenced for it. A grace of 0 fences at once.
  */
-function graceOrFence(ctx: ManagerContext, name: string): void {
+function graceOrFence(ctx: ManagerContext, name: string, probe: boolean): void {
   ctx.observed[name] ??= ctx.now;
   const left = rejoinGraceEnd(ctx.observed[name]!, ctx.spec.timing) - ctx.now;
   if (left <= 0) {
     beginFencing(ctx, name);
     return;
   }
+  // A host that lost its power is off at once: its device's status proves it without waiting.
+  const device = ctx.spec.hosts[name]?.fence;
+  if (probe && device && !ctx.inFlight.has(`status:${name}`))
+    ctx.actions.push({ type: "power-status", host: name, device });
   ctx.note(0, `${name} suspect: lease gone; fencing in ${fmtMs(left)} unless it comes back with a new lease`);
 }
 

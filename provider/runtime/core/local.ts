@@ -58,6 +58,7 @@ export function runLocal(
       }
       break;
     case "fence-result":
+    case "power-status":
       // the primary may just have freed resources for this host: act on them at once
       if (phase === "normal" && !snap.managerInvalid) reconcile(c, false);
       break;
@@ -243,7 +244,10 @@ function failure(c: Lctx, r: string, spec: ResourceSpec, rec: ResourceRecord, wh
 
 function onResult(
   c: Lctx,
-  ev: Exclude<CoreEvent, { type: "tick" | "store-unreachable" | "fence-result" | "commit-failed" }>,
+  ev: Exclude<
+    CoreEvent,
+    { type: "tick" | "store-unreachable" | "fence-result" | "power-status" | "commit-failed" }
+  >,
 ) {
   const { local } = c;
   const r = ev.resource;

@@ -228,6 +228,8 @@ export type CoreEvent =
   | { type: "tick" }
   | { type: "store-unreachable"; error: string }
   | { type: "fence-result"; host: string; off: boolean; error?: string }
+  /** The answer of a suspect host's fence device to `status` (no power action). */
+  | { type: "power-status"; host: string; off: boolean; error?: string }
   | { type: "start-result"; resource: string; ok: boolean; retryable?: boolean; error?: string }
   | { type: "stop-result"; resource: string; ok: boolean; retryable?: boolean; error?: string }
   | {
@@ -246,6 +248,8 @@ export type Action =
   /** absentLeases: hosts whose lease key must not exist for the commit to land (hosts.ts fencingGuard). */
   | { type: "commit"; revision: number; state: ManagerState; absentLeases: string[] }
   | { type: "fence"; host: string; device: FenceDevice }
+  /** Ask a suspect host's device whether it is off (`status`): off is proof, no grace needed. */
+  | { type: "power-status"; host: string; device: FenceDevice }
   | { type: "start"; resource: string }
   | { type: "stop"; resource: string; mode: "stop" | "kill" }
   | { type: "migrate"; resource: string; target: string }

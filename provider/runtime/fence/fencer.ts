@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import type { Fencer, FenceDevice as SpecFenceDevice } from "../env";
 import { RetryableError } from "../env";
-import { FenceError, fenceOff } from "./runner";
+import { FenceError, fenceOff, fenceStatus, type FenceDevice as RunnerFenceDevice } from "./runner";
 
 export interface FenceResultRecord {
   host: string;
@@ -64,24 +64,44 @@ export class AgentFencer implements Fencer {
     return out;
   }
 
+  /** The device's parameters with its secrets, and the plug (refused when ambiguous). */
+  private async device(
+    host: string,
+    device: SpecFenceDevice,
+    timeoutMs: number,
+  ): Promise<{ dev: RunnerFenceDevice; plug: string }> {
+    const params = { ...device.params, ...(await this.secrets(host, device.secretParams)) };
+    const [p1, p2] = [params["plug"], params["port"]];
+    // plug and port are aliases in fence-agents; two different values leave no safe guess
+    // (fencing the wrong plug powers off another machine and "confirms" it), so refuse.
+    if (p1 !== undefined && p2 !== undefined && p1 !== p2)
+      throw new Error(
+        `fence device ${device.agent}: params give both plug and port, with different values; give only one`,
+      );
+    const plug = p1 ?? p2 ?? host;
+    delete params["plug"];
+    delete params["port"];
+    return {
+      dev: { name: device.agent, agent: device.agent, params, timeoutMs, secretParams: device.secretParams },
+      plug,
+    };
+  }
+
+  /** `status` only: whether the device reports the host off (a suspect host that lost power). */
+  async status(host: string, device: SpecFenceDevice, timeoutMs: number): Promise<"on" | "off" | "unknown"> {
+    try {
+      const { dev, plug } = await this.device(host, device, timeoutMs);
+      return (await fenceStatus(dev, plug)).status;
+    } catch (err) {
+      throw new RetryableError(`host ${host}`, err instanceof Error ? err.message : String(err));
+    }
+  }
+
   async fence(host: string, device: SpecFenceDevice, timeoutMs: number): Promise<boolean> {
     const t0 = performance.now();
     try {
-      const params = { ...device.params, ...(await this.secrets(host, device.secretParams)) };
-      const [p1, p2] = [params["plug"], params["port"]];
-      // plug and port are aliases in fence-agents; two different values leave no safe guess
-      // (fencing the wrong plug powers off another machine and "confirms" it), so refuse.
-      if (p1 !== undefined && p2 !== undefined && p1 !== p2)
-        throw new Error(
-          `fence device ${device.agent}: params give both plug and port, with different values; give only one`,
-        );
-      const plug = p1 ?? p2 ?? host;
-      delete params["plug"];
-      delete params["port"];
-      await fenceOff(
-        { name: device.agent, agent: device.agent, params, timeoutMs, secretParams: device.secretParams },
-        plug,
-      );
+      const { dev, plug } = await this.device(host, device, timeoutMs);
+      await fenceOff(dev, plug);
       this.opts.onResult?.({ host, ok: true, ms: performance.now() - t0 });
       return true;
     } catch (err) {

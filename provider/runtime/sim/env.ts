@@ -54,7 +54,10 @@ export function createSimEnv(w: SimWorld, h: SimHost, a: AgentProc): Env {
       monitor: (name) => h.hv.monitor(a, name),
       migrate: (name, _spec: ResourceSpec, target) => h.hv.migrate(a, name, target),
     },
-    fencer: { fence: (host, device, timeoutMs) => fence(w, h, a, host, device, timeoutMs) },
+    fencer: {
+      fence: (host, device, timeoutMs) => fence(w, h, a, host, device, timeoutMs),
+      status: (host, _device, timeoutMs) => powerStatus(w, h, a, host, timeoutMs),
+    },
     watchdog: {
       arm: async () => w.pet(h, true),
       pet: async () => w.pet(h, false),
@@ -88,6 +91,25 @@ function fence(w: SimWorld, h: SimHost, a: AgentProc, host: string, _d: FenceDev
       w.deliver(h, a.inc, 0, () => {
         if (fails) reject(new RetryableError(`host ${host}`, "fence device timed out (simulated)"));
         else resolve(true);
+      });
+    });
+  });
+}
+
+/** The device's `status`: the host's real power state, unless the device is failing (it errs). */
+function powerStatus(w: SimWorld, h: SimHost, a: AgentProc, host: string, timeoutMs: number) {
+  const t = w.host(host);
+  const fails = t.fenceFailures > 0;
+  // a fence attempt is off + status: status alone takes about half of it
+  const d = fails ? 50 : Math.min(Math.ceil(h.hv.duration("fence") / 2), timeoutMs);
+  return new Promise<"on" | "off">((resolve, reject) => {
+    w.engine.after(d, () => {
+      const off = !t.power;
+      // the device confirmed it off: the same proof a fence's status gives (invariant 3)
+      if (off && !fails) w.inv.fenced(host);
+      w.deliver(h, a.inc, 0, () => {
+        if (fails) reject(new RetryableError(`host ${host}`, "fence device timed out (simulated)"));
+        else resolve(off ? "off" : "on");
       });
     });
   });

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, test } from "node:test";
+import { RetryableError } from "../../../provider/runtime/env";
 import { AgentFencer } from "../../../provider/runtime/fence/fencer";
 import { FenceError, fenceInput, fenceOff, runFence } from "../../../provider/runtime/fence/runner";
 
@@ -85,6 +86,31 @@ test("the port's Fencer: true only when confirmed off, secrets from the secrets 
     /fence secret password found neither in the secrets file .*secrets\.json/,
   );
   assert.deepEqual(results, [true, false, false]);
+});
+
+test("the port's Fencer status(): only `status` is run (nothing is powered), with the secrets; off, on, unknown, or an error", async () => {
+  const dev = fakeAgent("st");
+  const secrets = path.join(dir, "secrets-st.json");
+  fs.writeFileSync(secrets, JSON.stringify({ h2: { password: "pw" } }));
+  const f = new AgentFencer({ secretsFile: secrets });
+  const device = { agent: dev.agent, params: { username: "u" }, secretParams: ["password"] };
+  assert.equal(await f.status("h2", device, 2000), "on");
+  assert.match(fs.readFileSync(dev.input, "utf8"), /^action=status\nplug=h2\n/);
+  assert.match(fs.readFileSync(dev.input, "utf8"), /password=pw/);
+  assert.equal(fs.readFileSync(dev.state, "utf8").trim(), "on", "status powered nothing");
+  fs.writeFileSync(dev.state, "off");
+  assert.equal(await f.status("h2", device, 2000), "off");
+  const slow = fakeAgent("st-slow", { sleep: 5 });
+  assert.equal(
+    await f.status("h2", { ...device, agent: slow.agent }, 300),
+    "unknown",
+    "a device that hangs cannot tell",
+  );
+  await assert.rejects(
+    f.status("h5", device, 300),
+    RetryableError,
+    "no secret for h5: an error, not a guess",
+  );
 });
 
 test("the port's Fencer: secrets the file lacks come from the store (kvm.FenceDevice writes them)", async () => {

@@ -182,7 +182,8 @@ test("the commit that begins fencing is refused while the host's lease key exist
   await a.read();
   await assert.rejects(
     a.commitManager(rev, manager(2), { absentLeases: ["b"] }),
-    (err: Error) => err instanceof NotPrimaryError && /b \(to be fenced\) came back with a new lease/.test(err.message),
+    (err: Error) =>
+      err instanceof NotPrimaryError && /b \(to be fenced\) came back with a new lease/.test(err.message),
     "b's key exists: the fencing commit must be refused",
   );
   await b.beat.revoke();

@@ -410,6 +410,45 @@ describe("decide", () => {
     }
   });
 
+  it("a suspect host's device is asked for its status (on ticks only); off is proof at once, on waits for the grace", () => {
+    const first = runManager(snap(), { type: "tick" }, 0).state;
+    const placed: ManagerState = {
+      ...first,
+      resources: Object.fromEntries(
+        Object.entries(first.resources).map(([r, rec]) => [
+          r,
+          { ...rec, state: "started" as const, node: "h2" },
+        ]),
+      ),
+    };
+    const view = { ...snap().view, manager: placed, managerRevision: 5, leases: ["h1", "h3"] };
+    const seen = runManager(snap({ view }), { type: "tick" }, 10_000);
+    assert.equal(seen.state.hosts["h2"]!.state, "suspect");
+    assert.deepEqual(
+      seen.actions.filter((a) => a.type === "power-status"),
+      [{ type: "power-status", host: "h2", device: spec.hosts["h2"]!.fence }],
+    );
+    const local = { ...emptyLocal("h1"), primary: true, observedExpiry: seen.observed };
+    const s = snap({ view: { ...view, manager: seen.state, managerRevision: 6 }, local });
+    const on = runManager(s, { type: "power-status", host: "h2", off: false }, 10_100);
+    assert.equal(on.state.hosts["h2"]!.state, "suspect", "on: wait for the grace");
+    assert.ok(!on.actions.some((a) => a.type === "power-status"), "a result does not ask again");
+    const inFlight = runManager({ ...s, inFlight: ["status:h2"] }, { type: "tick" }, 10_250);
+    assert.ok(!inFlight.actions.some((a) => a.type === "power-status"), "not twice while one is in flight");
+    const off = runManager(s, { type: "power-status", host: "h2", off: true }, 10_100);
+    assert.equal(off.state.hosts["h2"]!.state, "fenced");
+    assert.ok(!off.actions.some((a) => a.type === "fence"), "nothing to power off");
+    for (const r of ["web", "db", "keep"]) assert.notEqual(off.state.resources[r]!.node, "h2", `${r} freed`);
+    assert.deepEqual((off.actions[0] as { absentLeases: string[] }).absentLeases, ["h2"], "guarded commit");
+    // a host back with a lease is not fenced on a status that says off (wrong plug)
+    const back = runManager(
+      { ...s, view: { ...s.view, leases: ["h1", "h2", "h3"] } },
+      { type: "power-status", host: "h2", off: true },
+      10_100,
+    );
+    assert.equal(back.state.hosts["h2"]!.state, "online");
+  });
+
   it("without confirmation, stop/kill resources wait for lease expiry + self-fence deadline; none waits for the device", () => {
     const first = runManager(snap(), { type: "tick" }, 0).state;
     const placed: ManagerState = {
