@@ -21,8 +21,9 @@ async function main(): Promise<void> {
     .option("--stall-ms <ms>", "how long the leader is stopped", "2500")
     .option("--rounds <n>", "how many stalls", "10")
     .option("--interval-ms <ms>", "renewal interval of the probe heartbeat (the agent's: 125)", "125")
+    .option("--hedge-ms <ms>", "hedgeAfterMs of the probe heartbeat (default: 2 x interval)")
     .parse()
-    .opts<{ stallMs: string; rounds: string; intervalMs: string }>();
+    .opts<{ stallMs: string; rounds: string; intervalMs: string; hedgeMs?: string }>();
   const stallMs = Number(o.stallMs);
   const rounds = Number(o.rounds);
   const s = requireState();
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     presenceKey: "/vmha-stall-probe/leases/probe",
     presenceValue: () => "{}",
     intervalMs: Number(o.intervalMs),
+    ...(o.hedgeMs ? { hedgeAfterMs: Number(o.hedgeMs) } : {}),
     now,
     log: (level, m) => {
       if (level !== "info") process.stdout.write(`  ${level}: ${m}\n`);

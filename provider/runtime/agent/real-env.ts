@@ -86,10 +86,13 @@ export function createRealEnv(cfg: AgentConfig): RealEnv {
     host: cfg.host,
     presenceKey: `${clusterPrefix(cfg.cluster)}${K.lease(cfg.host)}`,
     presenceValue: (lease) => JSON.stringify({ host: cfg.host, lease, pid: process.pid, startedAt }),
-    // Twice per default keepalive interval: after an etcd leader change, the first renewal on a
-    // fresh stream (stuck ones wait behind a forward to the old leader) must land well inside the
-    // promoted lease's TTL; at 250 ms a stopped leader on a loaded host cost >1 s of acks (lab).
-    intervalMs: 125,
+    // The default keepalive interval. What bounds the acks lost to an etcd leader stall is how
+    // soon a renewal goes on a fresh stream (stuck ones wait behind a forward to the frozen
+    // leader): hedging after one interval instead of two, 250 ms renewals left the lease at most
+    // 752 ms without an ack over 0.9-2.5 s leader stops, as 125 ms renewals did with 250 ms
+    // hedging (748 ms; `npm run lab:etcd-stall-probe`), at half the messages (agent idle CPU).
+    intervalMs: 250,
+    hedgeAfterMs: 250,
     now: () => clock.now(),
     ...(tls ? { tls } : {}),
     ...(auth ? { auth } : {}),

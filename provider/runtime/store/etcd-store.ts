@@ -31,7 +31,10 @@ export interface EtcdStoreOptions extends StoreOptions {
   fullReadEveryMs?: number;
   /** With watchCache: called with each key a watch event changed, after the copy has it. */
   onChange?: (key: string) => void;
-  /** Longest interval between two puts of an unchanged report. Default 1000 ms. */
+  /**
+   * Longest interval between two puts of an unchanged report. Default 30 s: nothing reads a
+   * report's age, and every put is a watch event that every agent's view must take in.
+   */
   reportEveryMs?: number;
 }
 
@@ -272,7 +275,7 @@ export class EtcdStore implements Store {
   /**
    * Puts reports/<host> when its content changed, when the lease changed (the key went with the
    * old one) or every reportEveryMs: a report per iteration would be four raft writes a second
-   * per host for nothing. `at` is therefore at most reportEveryMs old.
+   * per host for nothing. `at` is therefore at most reportEveryMs old; nothing decides on it.
    */
   async report(report: HostReport): Promise<void> {
     const lease = this.leaseId;
@@ -280,7 +283,7 @@ export class EtcdStore implements Store {
     const { at: _at, ...content } = report;
     const key = `${lease}|${JSON.stringify(content)}`;
     const now = performance.now();
-    if (key === this.lastReport.key && now - this.lastReport.sentAt < (this.opts.reportEveryMs ?? 1000))
+    if (key === this.lastReport.key && now - this.lastReport.sentAt < (this.opts.reportEveryMs ?? 30_000))
       return;
     const value = JSON.stringify(report);
     const res = await this.call("report", () =>
