@@ -123,7 +123,7 @@ export async function runIteration(env: Env, agent: AgentRuntime): Promise<strin
     // as alive, with the default TTL (swapped for the spec's once it comes).
     const s = env.lease.status();
     if (read.reachable && (s.id === "" || s.lostAt !== undefined))
-      await leaseAction(env, DEFAULT_TTL_MS, "join");
+      await leaseAction(env, DEFAULT_TTL_MS, "join", s.generation);
     return say(env, agent, "waiting for a valid cluster spec in the store");
   }
   let running: string[];
