@@ -348,7 +348,8 @@ function isolation(c: Lctx, fresh = true): void {
   local.isolated = true;
   if (stop.length || kill.length) c.actions.push({ type: "self-fence", stop, kill, keep });
   const clean = snap.listed && open.length === 0;
-  if (clean && snap.lease.state === "lost" && snap.storeReachable) c.actions.push({ type: "join" });
+  if (clean && snap.lease.state === "lost" && snap.storeReachable)
+    c.actions.push({ type: "join", ifGeneration: snap.lease.generation });
   c.notes.push({
     rank: 0,
     text: clean

@@ -10,7 +10,7 @@ import { agentPid, startAgent } from "./agents";
 import { askBmc } from "./bmc-client";
 import { etcdEndpoints, hostDir, libvirtUri, RUN_DIR } from "./config";
 import { memberPid, startMember, stopMember } from "./etcd";
-import { killLibvirtd, powerOffAsync, powerState } from "./host";
+import { initPid, killLibvirtd, powerOffAsync, powerState } from "./host";
 import * as lab from "./lab";
 import { episodeMs, TruthObserver } from "./observer";
 import { appendPowerEvent, POWER_LOG, readPowerEvents } from "./power-log";
@@ -398,13 +398,15 @@ export class Nemesis {
         if (pid !== undefined) process.kill(pid, "SIGKILL");
         await sleep(ms);
         if (powerState(target) === "on" && agentPid(target) === undefined) {
+          // the host's boot, by its init process: a fence (and the power-on after it) changes it
+          const boot = initPid(target);
           try {
             startAgent(target, this.state);
           } catch (err) {
             // The primary may fence the host (its lease expired ~1 s after the kill) while the
-            // agent is being started: then nsenter finds no host to enter. Anything else is a
-            // lab fault.
-            if (powerState(target) === "on") throw err;
+            // agent is being started: then nsenter finds no host to enter, or the agent dies with
+            // the host, which may already be powered on again. Anything else is a lab fault.
+            if (initPid(target) === boot && powerState(target) === "on") throw err;
             notes.push("agent not restarted: host powered off (fenced) while it was being started");
           }
         } else notes.push(`agent not restarted: host ${powerState(target)}`);

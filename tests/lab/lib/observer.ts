@@ -322,8 +322,10 @@ export class TruthObserver {
       let info = this.procCache.get(key);
       if (info === undefined) {
         info = null;
+        let known = true;
         try {
-          const argv = fs.readFileSync(`/proc/${n}/cmdline`, "latin1").split("\0");
+          const cmdline = fs.readFileSync(`/proc/${n}/cmdline`, "latin1");
+          const argv = cmdline.split("\0");
           const i = argv.indexOf("-name");
           const vm = i >= 0 ? /(?:^|,)guest=([^,]+)/.exec(argv[i + 1] ?? "")?.[1] : undefined;
           const ns = fs.readlinkSync(`/proc/${n}/ns/net`);
@@ -331,10 +333,14 @@ export class TruthObserver {
           const host = this.nsToHost.get(ns);
           if (vm && host)
             info = { pid: Number(n), vm, host, incoming: argv.includes("-incoming"), seenAt: Date.now() };
+          // A process caught inside execve() already has the new comm but not yet its argv (an
+          // empty cmdline): looked at again on the next scan, never remembered as "no VM" (a VM
+          // cached so stayed invisible for its whole life: a torture run's "unrecovered vm6").
+          else known = cmdline.length > 0 && (!vm || host !== undefined);
         } catch {
           continue; // exited meanwhile
         }
-        this.procCache.set(key, info);
+        if (known) this.procCache.set(key, info);
       }
       if (info) out.push(info);
     }
