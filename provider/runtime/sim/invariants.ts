@@ -53,8 +53,13 @@ export const RULES = [
 export type Rule = (typeof RULES)[number];
 
 interface Failure {
-  /** When the store saw its presence go (or the commit that suspected it). */
+  /**
+   * When the store saw its presence go (or the commit that suspected it); for a lease the store
+   * revoked, when it would have expired (the deadlines count from it).
+   */
   at: number;
+  /** When this checker first saw the failure: a device proof must come after it. */
+  seen: number;
   /** Added to `at` for the deadlines: a deleted key's lease may live one more TTL. */
   grace: number;
   running: Set<string>;
@@ -220,7 +225,8 @@ export class Invariants {
       // a host that is back with a live lease may prove by its own fresh report that it stopped
       // r (the primary's rejoin): that proof is judged by stale-proof (c), not by this rule
       if (this.w.store.hostAlive(y)) continue;
-      const proven = (this.fencedAt.get(y) ?? -1) >= e.at;
+      // device proof after the failure began (a revoked lease's `at` lies in the future)
+      const proven = (this.fencedAt.get(y) ?? -1) >= Math.min(e.at, e.seen);
       const deadline = e.at + e.grace + t.selfFenceDeadlineMs - t.maxClockSkewMs;
       if (!proven && this.w.now < deadline) {
         this.fail(
@@ -295,7 +301,7 @@ export class Invariants {
         // a deleted key's lease may live one more TTL (the primary adds it to its deadline)
         const at = deleted || alive ? w.now : w.store.presenceGoneAt(h.name);
         const grace = deleted ? w.timing.leaseTtlMs : 0;
-        this.failed.set(h.name, { at, grace, running: this.onHost(h) });
+        this.failed.set(h.name, { at, seen: w.now, grace, running: this.onHost(h) });
       } else if (f && alive && (st === "online" || st === "maintenance")) {
         this.failed.delete(h.name);
       } else if (f && h.power) {
@@ -346,7 +352,7 @@ export class Invariants {
       if (FENCING.has(rec.state) && !this.failed.has(h)) {
         const x = this.w.hosts.get(h);
         const grace = this.w.store.presenceDeletedAt.has(h) ? this.w.timing.leaseTtlMs : 0;
-        if (x) this.failed.set(h, { at: this.w.now, grace, running: this.onHost(x) });
+        if (x) this.failed.set(h, { at: this.w.now, seen: this.w.now, grace, running: this.onHost(x) });
       }
     }
   }
