@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run lab:etcd-stall-probe -- --stall-ms 2500 --rounds 20   (on a lab up with --etcd 3)
 // Measures what a frozen etcd leader does to a lease renewed the way an agent renews its own: a
-// probe heartbeat (store/heartbeat.ts, 125 ms) on every member; each round SIGSTOPs the raft
+// probe heartbeat (store/heartbeat.ts, 250 ms) on every member; each round SIGSTOPs the raft
 // leader for --stall-ms, then SIGCONTs it, and records the lease's longest staleness and whether
 // etcd then reported it gone (and what every member says of it). This is how etcd-io/etcd#15247
 // was found to revoke live leases after a leader freeze, in 3.4.23 and in 3.6.16 (README, Known
@@ -20,10 +20,10 @@ async function main(): Promise<void> {
   const o = new Command()
     .option("--stall-ms <ms>", "how long the leader is stopped", "2500")
     .option("--rounds <n>", "how many stalls", "10")
-    .option("--interval-ms <ms>", "renewal interval of the probe heartbeat (the agent's: 125)", "125")
-    .option("--hedge-ms <ms>", "hedgeAfterMs of the probe heartbeat (default: 2 x interval)")
+    .option("--interval-ms <ms>", "renewal interval of the probe heartbeat (the agent's: 250)", "250")
+    .option("--hedge-ms <ms>", "hedgeAfterMs of the probe heartbeat (the agent's: 250)", "250")
     .parse()
-    .opts<{ stallMs: string; rounds: string; intervalMs: string; hedgeMs?: string }>();
+    .opts<{ stallMs: string; rounds: string; intervalMs: string; hedgeMs: string }>();
   const stallMs = Number(o.stallMs);
   const rounds = Number(o.rounds);
   const s = requireState();
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     presenceKey: "/vmha-stall-probe/leases/probe",
     presenceValue: () => "{}",
     intervalMs: Number(o.intervalMs),
-    ...(o.hedgeMs ? { hedgeAfterMs: Number(o.hedgeMs) } : {}),
+    hedgeAfterMs: Number(o.hedgeMs),
     now,
     log: (level, m) => {
       if (level !== "info") process.stdout.write(`  ${level}: ${m}\n`);
