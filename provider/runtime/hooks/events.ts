@@ -102,9 +102,21 @@ export function deriveCommitEvents(
   const failingOver = seedFailovers(state.failingOver, c.prev);
   for (const [r, rec] of Object.entries(c.next.resources)) {
     const before = c.prev?.resources[r];
+    const was = before?.node;
     if (rec.state === "recovering" && before?.state !== "recovering" && rec.node) {
       // entered recovery in this commit: a failover only if its host failed (not a resource fault)
       if (!isUp(c.next.hosts[rec.node])) failingOver[r] = rec.node;
+    } else if (
+      // recovered in the very commit its host failed in (the device's status proved the host off
+      // while it was suspect): it never shows as recovering
+      was !== undefined &&
+      rec.node !== undefined &&
+      rec.node !== was &&
+      before !== undefined &&
+      ["starting", "started", "migrating", "relocating", "stopping"].includes(before.state) &&
+      (c.next.hosts[was]?.state === "fencing" || c.next.hosts[was]?.state === "fenced")
+    ) {
+      failingOver[r] = was;
     } else if (rec.state === "started" && before?.state !== "started" && failingOver[r] !== undefined) {
       const from = failingOver[r]!;
       delete failingOver[r];
@@ -133,7 +145,8 @@ function hostEvents(
 ): HostEvent[] {
   const out: HostEvent[] = [];
   const changed = before?.state !== rec.state;
-  if (changed && rec.state === "fencing")
+  // fenced in the commit that began it (the device's status said off): started, then succeeded
+  if (changed && (rec.state === "fencing" || (rec.state === "fenced" && before?.state !== "fencing")))
     out.push({
       kind: "fence-started",
       host: h,

@@ -63,6 +63,45 @@ describe("hook events from committed state changes", () => {
     if (fo.kind === "failover") assert.deepEqual([fo.from, fo.to], ["h2", "h1"]);
   });
 
+  it("a host whose device's status proved it off while suspect: fence started and succeeded in one commit, then the failovers", () => {
+    const { events } = derive([
+      mstate({ h1: "online", h2: "online", h3: "online" }, { web: ["started", "h2"], db: ["started", "h2"] }),
+      mstate(
+        { h1: "online", h2: ["suspect", { reason: "lease expired" }], h3: "online" },
+        { web: ["started", "h2"], db: ["started", "h2"] },
+      ),
+      mstate(
+        {
+          h1: "online",
+          h2: ["fenced", { reason: "fence device confirmed off", fence: { attempts: 0, confirmedAt: 2 } }],
+          h3: "online",
+        },
+        { web: ["starting", "h1", { home: "h2" }], db: ["starting", "h3", { home: "h2" }] },
+      ),
+      mstate(
+        { h1: "online", h2: ["fenced", { fence: { attempts: 0, confirmedAt: 2 } }], h3: "online" },
+        { web: ["started", "h1", { home: "h2" }], db: ["started", "h3", { home: "h2" }] },
+      ),
+    ]);
+    assert.deepEqual(
+      events.map(
+        (e) =>
+          `${e.kind} ${"resource" in e ? `${e.resource} ${e.from}->${e.to}` : "host" in e ? e.host : ""}`,
+      ),
+      ["fence-started h2", "fence-succeeded h2", "failover web h2->h1", "failover db h2->h3"],
+    );
+    // a resource moved off a healthy host is still no failover
+    const moved = derive([
+      mstate({ h1: "online", h2: "online" }, { web: ["started", "h2"] }),
+      mstate({ h1: "online", h2: "online" }, { web: ["starting", "h1"] }),
+      mstate({ h1: "online", h2: "online" }, { web: ["started", "h1"] }),
+    ]);
+    assert.deepEqual(
+      moved.events.filter((e) => e.kind === "failover"),
+      [],
+    );
+  });
+
   it("events never carry the fence device's params (secrets live beside them)", () => {
     const { events } = derive(powerOffSequence());
     const text = JSON.stringify(events);
