@@ -57,6 +57,32 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
   };
 }
 
+/** `first` with every resource started on `node`, and `hosts` changed as given. */
+function allOn(first: ManagerState, node: string, hosts: Partial<ManagerState["hosts"]> = {}): ManagerState {
+  return {
+    ...first,
+    hosts: { ...first.hosts, ...hosts } as ManagerState["hosts"],
+    resources: Object.fromEntries(
+      Object.entries(first.resources).map(([r, rec]) => [r, { ...rec, state: "started" as const, node }]),
+    ),
+  };
+}
+
+/** One tick of h2's agent (not primary) with `manager` committed and `running` on it. */
+function tickOnH2(manager: ManagerState, running: string[]) {
+  return decide(
+    snap({
+      self: "h2",
+      isPrimary: false,
+      view: { ...snap().view, manager, managerRevision: 9 },
+      local: { ...emptyLocal("h2"), running },
+      running,
+    }),
+    { type: "tick" },
+    0,
+  );
+}
+
 /** The lease `ms` after its last acknowledged renewal (defaults: isolation at 1700 ms, pets until 700 ms). */
 const ack = (ms: number): Snapshot["lease"] => ({
   state: ms < 1000 ? "held" : "unknown",
@@ -175,15 +201,7 @@ describe("decide", () => {
   it("a lease the store revoked with time left (etcd-io/etcd#15247): nothing stops, a new lease at once, counted only once the view holds its key", () => {
     const running = ["db", "keep", "web"];
     const first = runManager(snap(), { type: "tick" }, 0).state;
-    const manager: ManagerState = {
-      ...first,
-      resources: Object.fromEntries(
-        Object.entries(first.resources).map(([r, rec]) => [
-          r,
-          { ...rec, state: "started" as const, node: "h1" },
-        ]),
-      ),
-    };
+    const manager = allOn(first, "h1");
     const view = { ...snap().view, manager, managerRevision: 7, leaseIds: { h1: "1", h2: "21", h3: "31" } };
     const base = { isPrimary: false, view, running, local: { ...emptyLocal("h1"), running } };
     const revoked = {
@@ -254,28 +272,9 @@ describe("decide", () => {
 
   it("a suspect host holds what it runs (no stop, no start) and pets nothing; a suspect host back within the grace is online again, never fenced", () => {
     const first = runManager(snap(), { type: "tick" }, 0).state;
-    const manager: ManagerState = {
-      ...first,
-      hosts: { ...first.hosts, h2: { state: "suspect", since: 0 } },
-      resources: Object.fromEntries(
-        Object.entries(first.resources).map(([r, rec]) => [
-          r,
-          { ...rec, state: "started" as const, node: "h2" },
-        ]),
-      ),
-    };
+    const manager = allOn(first, "h2", { h2: { state: "suspect", since: 0 } });
     const running = ["db", "keep"];
-    const h2 = decide(
-      snap({
-        self: "h2",
-        isPrimary: false,
-        view: { ...snap().view, manager, managerRevision: 9 },
-        local: { ...emptyLocal("h2"), running },
-        running,
-      }),
-      { type: "tick" },
-      0,
-    );
+    const h2 = tickOnH2(manager, running);
     assert.deepEqual(
       h2.actions.filter((a) => ["start", "stop", "self-fence", "watchdog"].includes(a.type)),
       [],
@@ -312,17 +311,7 @@ describe("decide", () => {
       ),
     };
     const running = ["db", "keep", "web"];
-    const d = decide(
-      snap({
-        self: "h2",
-        isPrimary: false,
-        view: { ...snap().view, manager, managerRevision: 9 },
-        local: { ...emptyLocal("h2"), running },
-        running,
-      }),
-      { type: "tick" },
-      0,
-    );
+    const d = tickOnH2(manager, running);
     const stops = d.actions.filter((a) => a.type === "stop");
     assert.deepEqual(stops.map((a) => (a.type === "stop" ? `${a.resource}:${a.mode}` : "")).sort(), [
       "db:kill",
@@ -371,15 +360,7 @@ describe("decide", () => {
 
   it("host failure: suspect, fencing rejoinGraceMs later (guarded by the absent lease key), recovery only after the device confirmed", () => {
     const first = runManager(snap(), { type: "tick" }, 0).state;
-    const placed: ManagerState = {
-      ...first,
-      resources: Object.fromEntries(
-        Object.entries(first.resources).map(([r, rec]) => [
-          r,
-          { ...rec, state: "started" as const, node: "h2" },
-        ]),
-      ),
-    };
+    const placed = allOn(first, "h2");
     const s0 = snap({ view: { ...snap().view, manager: placed, managerRevision: 5, leases: ["h1", "h3"] } });
     const seen = runManager(s0, { type: "tick" }, 10_000);
     assert.equal(seen.state.hosts["h2"]!.state, "suspect");
@@ -412,15 +393,7 @@ describe("decide", () => {
 
   it("a suspect host's device is asked for its status (on ticks only); off is proof at once, on waits for the grace", () => {
     const first = runManager(snap(), { type: "tick" }, 0).state;
-    const placed: ManagerState = {
-      ...first,
-      resources: Object.fromEntries(
-        Object.entries(first.resources).map(([r, rec]) => [
-          r,
-          { ...rec, state: "started" as const, node: "h2" },
-        ]),
-      ),
-    };
+    const placed = allOn(first, "h2");
     const view = { ...snap().view, manager: placed, managerRevision: 5, leases: ["h1", "h3"] };
     const seen = runManager(snap({ view }), { type: "tick" }, 10_000);
     assert.equal(seen.state.hosts["h2"]!.state, "suspect");
@@ -451,16 +424,7 @@ describe("decide", () => {
 
   it("without confirmation, stop/kill resources wait for lease expiry + self-fence deadline; none waits for the device", () => {
     const first = runManager(snap(), { type: "tick" }, 0).state;
-    const placed: ManagerState = {
-      ...first,
-      hosts: { ...first.hosts, h2: { ...first.hosts["h2"]!, watchdogMs: 2000 } },
-      resources: Object.fromEntries(
-        Object.entries(first.resources).map(([r, rec]) => [
-          r,
-          { ...rec, state: "started" as const, node: "h2" },
-        ]),
-      ),
-    };
+    const placed = allOn(first, "h2", { h2: { ...first.hosts["h2"]!, watchdogMs: 2000 } });
     let view = { ...snap().view, manager: placed, managerRevision: 5, leases: ["h1", "h3"] };
     const seen = runManager(snap({ view }), { type: "tick" }, 10_000);
     const local = { ...emptyLocal("h1"), primary: true, observedExpiry: seen.observed };
@@ -516,16 +480,7 @@ describe("proof rules of the primary (issue 10)", () => {
   /** h2 failed with every resource on it; the primary h1 saw it at 10 s. */
   function failed(over: { watchdogMs?: number } = {}) {
     const first = runManager(snap(), { type: "tick" }, 0).state;
-    const placed: ManagerState = {
-      ...first,
-      hosts: { ...first.hosts, h2: { ...first.hosts["h2"]!, ...over } },
-      resources: Object.fromEntries(
-        Object.entries(first.resources).map(([r, rec]) => [
-          r,
-          { ...rec, state: "started" as const, node: "h2" },
-        ]),
-      ),
-    };
+    const placed = allOn(first, "h2", { h2: { ...first.hosts["h2"]!, ...over } });
     const view = { ...snap().view, manager: placed, managerRevision: 5, leases: ["h1", "h3"] };
     const seen = runManager(snap({ view }), { type: "tick" }, 10_000);
     const local = { ...emptyLocal("h1"), primary: true, observedExpiry: seen.observed };
