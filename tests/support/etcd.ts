@@ -2,10 +2,10 @@
 // for integration tests that run concurrently with others.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { etcdBinary } from "./etcd-bin";
+import { freePort } from "./ports";
 
 export interface TestEtcd {
   endpoint: string;
@@ -15,24 +15,18 @@ export interface TestEtcd {
   restart(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === "object" ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
-}
+/** Our etcd exited before it answered, because another process took one of its ports. */
+class PortTaken extends Error {}
 
 export async function startEtcd(): Promise<TestEtcd> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vmha-it-etcd-"));
-  const client = await freePort();
-  const peer = await freePort();
-  const endpoint = `http://127.0.0.1:${client}`;
+  const log = path.join(dir, "etcd.log");
+  let client = 0;
+  let peer = 0;
+  let endpoint = "";
   let proc: ChildProcess | undefined;
   const launch = async () => {
-    proc = spawn(
+    const p = spawn(
       etcdBinary(),
       [
         "--data-dir",
@@ -54,18 +48,32 @@ export async function startEtcd(): Promise<TestEtcd> {
         "--logger",
         "zap",
         "--log-outputs",
-        path.join(dir, "etcd.log"),
+        log,
       ],
       { stdio: "ignore" },
     );
+    proc = p;
+    let exited = false;
+    p.once("exit", () => {
+      exited = true;
+    });
     const deadline = Date.now() + 20000;
     for (;;) {
+      // A port picked free can be taken by a concurrent test before etcd binds it; then the
+      // health check would ask whatever process holds it (a CI run once waited 20 s on another
+      // test's etcd that was shutting down). Only our own live process counts.
+      if (exited) {
+        const tail = fs.existsSync(log) ? fs.readFileSync(log, "utf8").slice(-2000) : "";
+        if (/address already in use/.test(tail))
+          throw new PortTaken(`etcd: ${endpoint} or its peer port was taken`);
+        throw new Error(`test etcd at ${endpoint} exited before it was healthy: ${tail}`);
+      }
       const r = spawnSync(
         "etcdctl",
         ["--endpoints", endpoint, "--dial-timeout", "300ms", "endpoint", "health"],
         { encoding: "utf8" },
       );
-      if (r.status === 0) return;
+      if (r.status === 0 && !exited) return;
       if (Date.now() > deadline) throw new Error(`test etcd at ${endpoint} not healthy: ${r.stderr}`);
       await new Promise((res) => setTimeout(res, 50));
     }
@@ -78,7 +86,17 @@ export async function startEtcd(): Promise<TestEtcd> {
       p.kill("SIGKILL");
     });
   };
-  await launch();
+  for (let attempt = 1; ; attempt++) {
+    client = await freePort();
+    peer = await freePort();
+    endpoint = `http://127.0.0.1:${client}`;
+    try {
+      await launch();
+      break;
+    } catch (err) {
+      if (!(err instanceof PortTaken) || attempt >= 5) throw err;
+    }
+  }
   return {
     endpoint,
     pause: kill,

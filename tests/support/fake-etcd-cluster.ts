@@ -4,20 +4,10 @@
 // (Named fake-etcd-* only because of file ownership; the members are real etcd processes.)
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { etcdBinary } from "./etcd-bin";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === "object" ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
-}
+import { freePort } from "./ports";
 
 export interface RealMember {
   name: string;

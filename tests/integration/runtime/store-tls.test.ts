@@ -3,7 +3,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
@@ -12,6 +11,7 @@ import { EtcdStore } from "../../../provider/runtime/store/etcd-store";
 import { Heartbeat } from "../../../provider/runtime/store/heartbeat";
 import { clusterPrefix, K } from "../../../provider/runtime/store/keys";
 import { etcdBinary } from "../../support/etcd-bin";
+import { freePort } from "../../support/ports";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vmha-it-tls-"));
 const f = (n: string) => path.join(dir, n);
@@ -22,15 +22,6 @@ const have = spawnSync("openssl", ["version"]).status === 0;
 function sh(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const a = s.address() as net.AddressInfo;
-      s.close(() => resolve(a.port));
-    });
-  });
 }
 
 function cert(name: string, ext: string): void {
