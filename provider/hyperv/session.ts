@@ -83,14 +83,14 @@ export function languageModeProblem(out: string, c: Connection): TerminalError |
     const where = remote
       ? `the remoting session on ${node}`
       : `the local shell (${c.shell}${node ? `, which opens the session to ${node}` : ""})`;
-    const whatToDo = remote
+    const remedy = remote
       ? `allow the PowerShell that remoting runs on ${node} in that node's application control policy, or set ${CONFIG_KEYS.computerName} / ${CONFIG_KEYS.hostName} to a node that does not enforce one`
       : `run vmha on a machine whose PowerShell runs in FullLanguage mode (allow ${c.shell} in its application control policy, or use a management host without one) and reach the nodes with remoting (${CONFIG_KEYS.computerName})`;
     return new TerminalError(
       `opening the PowerShell session: PowerShell in ${where} runs in ${mode} mode (an AppLocker or WDAC ` +
         "application control policy enforces it). vmha cannot work in it: its scripts decode values and set " +
         "cluster properties with .NET calls and property assignments that mode forbids (and node-powershell writes " +
-        `its own markers with [Console]). What to do: ${whatToDo}. See provider/hyperv/README.md, "Constrained Language Mode"`,
+        `its own markers with [Console]). What to do: ${remedy}. See provider/hyperv/README.md, "Constrained Language Mode"`,
     );
   }
   return undefined;
