@@ -160,6 +160,22 @@ export interface LeaseStatus {
   rejoinOf?: { lastAckSentAt: number };
 }
 
+/**
+ * rejoinOf of a lease granted to replace `lostAck` (the last ack of a lease the store said is
+ * gone, if it was) and/or a lease still carrying `carried` (taken after an earlier loss, never
+ * counted): the oldest of them, or undefined when neither applies. Every Heartbeat uses it.
+ */
+export function nextRejoinOf(
+  lostAck: number | undefined,
+  carried: LeaseStatus["rejoinOf"],
+): LeaseStatus["rejoinOf"] {
+  const from = Math.min(
+    lostAck ?? Number.POSITIVE_INFINITY,
+    carried?.lastAckSentAt ?? Number.POSITIVE_INFINITY,
+  );
+  return Number.isFinite(from) ? { lastAckSentAt: from } : undefined;
+}
+
 export interface Heartbeat {
   status(): LeaseStatus;
   /**

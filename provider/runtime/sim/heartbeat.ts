@@ -6,7 +6,7 @@
 // rejoinOf until the loop counts the new one. A stalled agent (SIGSTOP) renews nothing; a
 // restarted agent starts with no lease at all.
 import type { Heartbeat, LeaseStatus } from "../env";
-import { StoreUnavailableError } from "../env";
+import { nextRejoinOf, StoreUnavailableError } from "../env";
 import { storeCall, storeRequest } from "./store";
 import type { AgentProc, SimHost, SimWorld } from "./world";
 
@@ -106,12 +106,11 @@ export class SimHeartbeat implements Heartbeat {
       ttlMs: ttl,
       askedTtlMs: ttlMs,
     };
-    // after a loss, or replacing a lease that never counted: the oldest lost ack (as the real one)
-    const from = Math.min(
-      prev.id && prev.lostAt !== undefined ? prev.lastAckSentAt : Number.POSITIVE_INFINITY,
-      prev.rejoinOf?.lastAckSentAt ?? Number.POSITIVE_INFINITY,
+    const rejoinOf = nextRejoinOf(
+      prev.id && prev.lostAt !== undefined ? prev.lastAckSentAt : undefined,
+      prev.rejoinOf,
     );
-    if (Number.isFinite(from)) this.s.rejoinOf = { lastAckSentAt: from };
+    if (rejoinOf) this.s.rejoinOf = rejoinOf;
   }
 
   /** As the real one: a put that the store refuses because the lease is gone marks it lost. */

@@ -18,7 +18,7 @@
 //
 // See heartbeat-member.ts for the per-member channels and streams.
 
-import type { LeaseStatus } from "../env";
+import { type LeaseStatus, nextRejoinOf } from "../env";
 import type { StoreTls } from "./client";
 import {
   describe,
@@ -291,11 +291,8 @@ export class Heartbeat {
     if (p.askedTtlMs !== undefined) this.current.askedTtlMs = p.askedTtlMs;
     // a lease taken after a loss, or replacing one that never counted, counts from the oldest
     // lost ack until the loop counts it
-    const from = Math.min(
-      afterLoss ? old.ackSentAt : Number.POSITIVE_INFINITY,
-      old?.rejoinOf?.lastAckSentAt ?? Number.POSITIVE_INFINITY,
-    );
-    if (Number.isFinite(from)) this.current.rejoinOf = { lastAckSentAt: from };
+    const rejoinOf = nextRejoinOf(afterLoss ? old.ackSentAt : undefined, old?.rejoinOf);
+    if (rejoinOf) this.current.rejoinOf = rejoinOf;
     this.pending = undefined;
     this.generation++;
     this.lostAt = undefined;
